@@ -1,0 +1,119 @@
+package sophiaeval_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/sophia-ai/sophia-eval/cmd/sophia-eval/cli"
+	"github.com/sophia-ai/sophia-eval/internal/benchcorpus"
+)
+
+// Sizes of the pipeline benchmarks, as in the sacreBLEU measurements of the BLEU
+// specification (§12); under testing.Short they are divided by 10.
+const (
+	pipelineLines     = 100000 // corpus and sentence-level BLEU
+	pipelineTestLines = 10000  // confidence interval and paired tests
+	pipelineSeed      = 1
+)
+
+var (
+	pipelineMu     sync.Mutex
+	pipelineCorpus *benchcorpus.Corpus
+)
+
+// pipelineFiles writes the first n lines of the benchmark corpus (n/10 in short mode)
+// into a temporary directory of b: hyp.txt, ref.0.txt and sys2.txt, and with nemo also
+// predictions.jsonl.gz, a gzip'd NeMo prediction file. It returns the file names by
+// base name and the corpus.
+func pipelineFiles(b *testing.B, n int, nemo bool) (map[string]string, *benchcorpus.Corpus) {
+	b.Helper()
+	if testing.Short() {
+		n = max(n/10, 1)
+	}
+	pipelineMu.Lock()
+	if pipelineCorpus == nil || pipelineCorpus.Len() < n {
+		pipelineCorpus = benchcorpus.Generate(pipelineSeed, n)
+	}
+	c := pipelineCorpus.Head(n)
+	pipelineMu.Unlock()
+
+	dir := b.TempDir()
+	if err := c.WriteFiles(dir); err != nil {
+		b.Fatal(err)
+	}
+	if nemo {
+		if err := c.WriteNeMoFile(filepath.Join(dir, benchcorpus.NeMoFile)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	files := make(map[string]string)
+	for _, f := range []string{benchcorpus.HypFile, benchcorpus.RefFile, benchcorpus.Sys2File, benchcorpus.NeMoFile} {
+		files[f] = filepath.Join(dir, f)
+	}
+	return files, c
+}
+
+// linesBytes returns the size of lines as a file, one "\n" after each line.
+func linesBytes(lines []string) int64 {
+	var n int64
+	for _, l := range lines {
+		n += int64(len(l) + 1)
+	}
+	return n
+}
+
+// runPipeline runs "sophia-eval args..." through cli.Main b.N times, discarding
+// stdout, and fails b on a non-zero exit code.
+func runPipeline(b *testing.B, size int64, args ...string) {
+	b.Helper()
+	ctx := context.Background()
+	var stderr bytes.Buffer
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		stderr.Reset()
+		if code := cli.Main(ctx, args, nil, io.Discard, &stderr); code != 0 {
+			b.Fatalf("sophia-eval %v: exit code %d\n%s", args, code, stderr.Bytes())
+		}
+	}
+}
+
+// BenchmarkBLEU runs whole "sophia-eval bleu" commands on files, from the command line
+// to the printed result, as the bench/compare-bleu script times them against sacreBLEU.
+// The bytes per operation are those of the hypothesis and reference files.
+func BenchmarkBLEU(b *testing.B) {
+	const (
+		hyp  = benchcorpus.HypFile
+		ref  = benchcorpus.RefFile
+		sys2 = benchcorpus.Sys2File
+	)
+	b.Run("corpus/text", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineLines, false)
+		runPipeline(b, c.InputBytes(), "bleu", f[ref], "-i", f[hyp])
+	})
+	b.Run("corpus/nemo-jsonl-gz", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineLines, true)
+		pred := f[benchcorpus.NeMoFile]
+		runPipeline(b, c.InputBytes(), "bleu", pred, "-i", pred)
+	})
+	b.Run("sentence", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineLines, false)
+		runPipeline(b, c.InputBytes(), "bleu", f[ref], "-i", f[hyp], "-sl")
+	})
+	b.Run("confidence", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineTestLines, false)
+		runPipeline(b, c.InputBytes(), "bleu", f[ref], "-i", f[hyp], "-ci")
+	})
+	b.Run("paired-bs", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineTestLines, false)
+		runPipeline(b, c.InputBytes()+linesBytes(c.Sys2), "bleu", f[ref], "-i", f[hyp], f[sys2], "--paired-bs")
+	})
+	b.Run("paired-ar", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineTestLines, false)
+		runPipeline(b, c.InputBytes()+linesBytes(c.Sys2), "bleu", f[ref], "-i", f[hyp], f[sys2], "--paired-ar")
+	})
+}
