@@ -28,7 +28,7 @@ var sacreBLEUFlags = map[string]string{
 // kept as is.
 func rewriteBLEUArgs(args []string) []string {
 	out := make([]string, 0, len(args))
-	list := ""  // the long flag whose values are being collected
+	list := "" // the long flag whose values are being collected
 	count := 0 // values collected for it
 	endList := func() {
 		if list == "--input" && count == 0 {
