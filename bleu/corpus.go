@@ -11,7 +11,7 @@ import (
 
 // ShardSize is the number of segments per shard in corpus scoring. It is fixed, so
 // shard boundaries, and therefore results, do not depend on the number of workers.
-const ShardSize = 4096
+const ShardSize = 1024
 
 // A Source yields the segments of a corpus in order.
 type Source interface {
@@ -166,10 +166,20 @@ func (sc *Scorer) CorpusStats(ctx context.Context, src Source, perSegment bool) 
 		sc.cfg.Logger.Debug("shard done", "first", s.first, "segments", len(s.hyps))
 		return out
 	}
+	var parts [][]Stats
 	merge := func(o shardOut) {
 		total.Merge(o.st)
-		all = append(all, o.segs...)
+		if perSegment {
+			parts = append(parts, o.segs)
+		}
 	}
 	err := shard.Run(ctx, sc.cfg.Workers, func() *shardIn { return new(shardIn) }, fill, work, merge)
-	return total, all, err
+	if err != nil || !perSegment {
+		return total, nil, err
+	}
+	all = make([]Stats, 0, total.Segments)
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	return total, all, nil
 }

@@ -2,7 +2,6 @@ package bleu
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/sophia-ai/sophia-eval/internal/crmath"
 )
@@ -35,24 +34,24 @@ func (s Score) Ratio() float64 {
 
 // Verbose returns sacreBLEU's verbose part of a score:
 // "p1/p2/p3/p4 (BP = 1.000 ratio = 1.000 hyp_len = 9 ref_len = 9)".
-func (s Score) Verbose() string {
-	var b strings.Builder
+func (s Score) Verbose() string { return string(s.appendVerbose(nil)) }
+
+func (s *Score) appendVerbose(b []byte) []byte {
 	for i, p := range s.Precisions {
 		if i > 0 {
-			b.WriteByte('/')
+			b = append(b, '/')
 		}
-		b.WriteString(strconv.FormatFloat(p, 'f', 1, 64))
+		b = strconv.AppendFloat(b, p, 'f', 1, 64)
 	}
-	b.WriteString(" (BP = ")
-	b.WriteString(strconv.FormatFloat(s.BP, 'f', 3, 64))
-	b.WriteString(" ratio = ")
-	b.WriteString(strconv.FormatFloat(s.Ratio(), 'f', 3, 64))
-	b.WriteString(" hyp_len = ")
-	b.WriteString(strconv.FormatInt(s.SysLen, 10))
-	b.WriteString(" ref_len = ")
-	b.WriteString(strconv.FormatInt(s.RefLen, 10))
-	b.WriteByte(')')
-	return b.String()
+	b = append(b, " (BP = "...)
+	b = strconv.AppendFloat(b, s.BP, 'f', 3, 64)
+	b = append(b, " ratio = "...)
+	b = strconv.AppendFloat(b, s.Ratio(), 'f', 3, 64)
+	b = append(b, " hyp_len = "...)
+	b = strconv.AppendInt(b, s.SysLen, 10)
+	b = append(b, " ref_len = "...)
+	b = strconv.AppendInt(b, s.RefLen, 10)
+	return append(b, ')')
 }
 
 // Format returns the score as sacreBLEU's Score.format does, with width decimals:
@@ -60,15 +59,23 @@ func (s Score) Verbose() string {
 // signature is empty, or only the number when scoreOnly is set. Pass
 // s.Signature.String() or s.Signature.Short() as the signature.
 func (s Score) Format(width int, scoreOnly bool, signature string) string {
-	num := strconv.FormatFloat(s.Score, 'f', width, 64)
+	return string(s.AppendFormat(nil, width, scoreOnly, signature))
+}
+
+// AppendFormat appends s.Format(width, scoreOnly, signature) to dst.
+func (s *Score) AppendFormat(dst []byte, width int, scoreOnly bool, signature string) []byte {
 	if scoreOnly {
-		return num
+		return strconv.AppendFloat(dst, s.Score, 'f', width, 64)
 	}
-	name := "BLEU"
+	dst = append(dst, "BLEU"...)
 	if signature != "" {
-		name += "|" + signature
+		dst = append(dst, '|')
+		dst = append(dst, signature...)
 	}
-	return name + " = " + num + " " + s.Verbose()
+	dst = append(dst, " = "...)
+	dst = strconv.AppendFloat(dst, s.Score, 'f', width, 64)
+	dst = append(dst, ' ')
+	return s.appendVerbose(dst)
 }
 
 // String returns the score as sacreBLEU's text output prints it: width 1 and the long
@@ -83,13 +90,16 @@ const logFloor = -9999999999.0
 // sacreBLEU's bootstrap does on its float32 statistics.
 func (sc *Scorer) compute(correct, total []float64, sysLen, refLen float64, f32 bool) Score {
 	order := sc.cfg.MaxOrder
+	buf := make([]float64, 3*order)
 	s := Score{
-		Counts:     append([]float64(nil), correct...),
-		Totals:     append([]float64(nil), total...),
-		Precisions: make([]float64, order),
+		Counts:     buf[:order:order],
+		Totals:     buf[order : 2*order : 2*order],
+		Precisions: buf[2*order:],
 		SysLen:     int64(sysLen),
 		RefLen:     int64(refLen),
 	}
+	copy(s.Counts, correct)
+	copy(s.Totals, total)
 	s.Score = scoreInto(sc.cfg, s.Counts, s.Totals, s.Precisions, sysLen, refLen, f32, &s.BP)
 	return s
 }

@@ -1,6 +1,7 @@
 package bleu
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strings"
@@ -28,46 +29,93 @@ func (sc *Scorer) Segment(hyp string, refs []string) Stats {
 }
 
 // scratch holds the reusable buffers of one goroutine's segment computations.
+//
+// The hypothesis tokens are interned as small ids (1, 2, ...); reference tokens are
+// only looked up, and a token the hypothesis does not have gets id 0, which no
+// hypothesis n-gram contains. Each hypothesis n-gram is packed into one uint64 key.
 type scratch struct {
 	lower []byte // lowercased input
-	text  []byte // tokenized hypothesis followed by tokenized references
-	ids   []uint32
-	refs  []span // token-id ranges of each reference in ids
+	text  []byte // tokenized text of the segment being prepared, plus padding
+	hyp   []uint32
+	ref   []uint32
 	vocab vocab
 	grams gramTable
 	slow  map[string]*gramEntry // n-gram keys that do not fit in 64 bits
 }
 
-type span struct{ lo, hi int }
+// pad is the number of zero bytes kept after w.text, so that a token of up to 8 bytes
+// can be loaded with one 8-byte read.
+const pad = 8
 
-// prepare lowercases (optionally), right-strips and tokenizes s, appending the tokens
-// to w.text, interning them, and appending their ids to w.ids. It returns the number of
-// tokens.
-func (w *scratch) prepare(sc *Scorer, s string) int {
+// tokenize lowercases (optionally), right-strips and tokenizes s into w.text and
+// returns the tokens as one string of tokens separated by single spaces, followed by
+// pad zero bytes in the buffer.
+func (w *scratch) tokenize(sc *Scorer, s string) []byte {
 	if sc.cfg.Lowercase {
 		w.lower = pystr.AppendLower(w.lower[:0], s)
 		s = bytesString(w.lower)
 	}
 	s = pystr.TrimRightSpace(s)
-	start := len(w.text)
-	w.text = sc.tok.Append(w.text, s)
-	toks := w.text[start:]
-	n := 0
-	for len(toks) > 0 {
-		i := 0
-		for i < len(toks) && toks[i] != ' ' {
-			i++
-		}
-		if i > 0 {
-			w.ids = append(w.ids, w.vocab.intern(toks[:i]))
-			n++
-		}
-		if i < len(toks) {
-			i++
-		}
-		toks = toks[i:]
+	w.text = sc.tok.Append(w.text[:0], s)
+	n := len(w.text)
+	w.text = append(w.text, 0, 0, 0, 0, 0, 0, 0, 0)
+	return w.text[:n]
+}
+
+// internHyp tokenizes the hypothesis and interns its tokens into w.hyp.
+func (w *scratch) internHyp(sc *Scorer, s string) {
+	text := w.tokenize(sc, s)
+	w.hyp = w.hyp[:0]
+	for off := 0; off < len(text); {
+		end, word := nextToken(w.text, len(text), off)
+		w.hyp = append(w.hyp, w.vocab.intern(w.text, off, end, word))
+		off = end + 1
 	}
-	return n
+}
+
+// lookupRef tokenizes a reference into w.ref as hypothesis token ids (0 for tokens the
+// hypothesis lacks).
+func (w *scratch) lookupRef(sc *Scorer, s string) {
+	text := w.tokenize(sc, s)
+	w.ref = w.ref[:0]
+	for off := 0; off < len(text); {
+		end, word := nextToken(w.text, len(text), off)
+		w.ref = append(w.ref, w.vocab.lookup(w.text, off, end, word))
+		off = end + 1
+	}
+}
+
+const (
+	spaces = 0x2020202020202020
+	ones   = 0x0101010101010101
+	highs  = 0x8080808080808080
+)
+
+// nextToken returns the end of the token that starts at off in buf[:n] (tokens are
+// separated by single spaces, and buf has pad bytes after n) and the token's first 8
+// bytes as a zero-padded little-endian word. A space within the first 8 bytes is found
+// with one word operation.
+func nextToken(buf []byte, n, off int) (end int, word uint64) {
+	word = binary.LittleEndian.Uint64(buf[off : off+8])
+	x := word ^ spaces
+	if t := (x - ones) &^ x & highs; t != 0 {
+		// The lowest flagged byte is the first space (borrows only flag bytes above a
+		// real zero byte).
+		end = off + bits.TrailingZeros64(t)/8
+		if end > n {
+			end = n
+		}
+	} else if off+8 >= n {
+		end = n
+	} else if i := bytes.IndexByte(buf[off+8:n], ' '); i >= 0 {
+		end = off + 8 + i
+	} else {
+		end = n
+	}
+	if k := end - off; k < 8 {
+		word &= 1<<(8*uint(k)) - 1
+	}
+	return end, word
 }
 
 func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
@@ -79,17 +127,35 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 		st.TokenizedPeriods = 1
 	}
 
-	w.text = w.text[:0]
-	w.ids = w.ids[:0]
-	w.refs = w.refs[:0]
 	w.vocab.reset()
+	w.internHyp(sc, hyp)
+	hypLen := len(w.hyp)
+	st.HypLen = int64(hypLen)
+	for n := 1; n <= order && n <= hypLen; n++ {
+		st.Total[n-1] = int64(hypLen - n + 1)
+	}
 
-	hypLen := w.prepare(sc, hyp)
+	width := bits.Len32(uint32(w.vocab.n))
+	slow := width*order > 64
+	g := &w.grams
+	if hypLen > 0 && !slow {
+		// Ids are ≥ 1 and < 1<<width, so n-grams of different orders never share a key.
+		g.reset(hypLen * order)
+		for i := range w.hyp {
+			var key uint64
+			for n := 1; n <= order && i+n <= hypLen; n++ {
+				key = key<<width | uint64(w.hyp[i+n-1])
+				g.addHyp(key, n)
+			}
+		}
+	} else if hypLen > 0 {
+		w.slowHyp(order)
+	}
+
 	closest, closestDiff := 0, -1
-	for _, r := range refs {
-		lo := len(w.ids)
-		n := w.prepare(sc, r)
-		w.refs = append(w.refs, span{lo, lo + n})
+	for r, ref := range refs {
+		w.lookupRef(sc, ref)
+		n := len(w.ref)
 		d := n - hypLen
 		if d < 0 {
 			d = -d
@@ -97,44 +163,40 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 		if closestDiff < 0 || d < closestDiff || (d == closestDiff && n < closest) {
 			closest, closestDiff = n, d
 		}
+		if hypLen == 0 {
+			continue
+		}
+		stamp := int32(r + 1)
+		if slow {
+			w.slowRef(order, stamp)
+			continue
+		}
+		ids := w.ref
+		for i := range ids {
+			// An n-gram the hypothesis lacks has no extension the hypothesis has, so
+			// the scan from i stops at the first miss (or at an unknown token).
+			var key uint64
+			for n := 1; n <= order && i+n <= len(ids); n++ {
+				id := ids[i+n-1]
+				if id == 0 {
+					break
+				}
+				key = key<<width | uint64(id)
+				if !g.addRef(key, stamp) {
+					break
+				}
+			}
+		}
 	}
-	st.HypLen = int64(hypLen)
 	st.RefLen = int64(closest)
-	for n := 1; n <= order && n <= hypLen; n++ {
-		st.Total[n-1] = int64(hypLen - n + 1)
-	}
 	if hypLen == 0 || len(refs) == 0 {
 		return st
 	}
-
-	hypIDs := w.ids[:hypLen]
-	width := bits.Len32(uint32(w.vocab.n))
-	if width*order > 64 {
-		w.slowMatches(&st, order, hypIDs)
+	if slow {
+		for _, e := range w.slow {
+			st.Correct[e.order-1] += int64(min(e.hyp, e.max))
+		}
 		return st
-	}
-
-	// Every n-gram is packed into one uint64: ids are ≥ 1 and < 1<<width, so n-grams
-	// of different orders never share a key.
-	g := &w.grams
-	g.reset(hypLen * order)
-	for i := range hypIDs {
-		var key uint64
-		for n := 1; n <= order && i+n <= hypLen; n++ {
-			key = key<<width | uint64(hypIDs[i+n-1])
-			g.addHyp(key, n)
-		}
-	}
-	for r, sp := range w.refs {
-		ids := w.ids[sp.lo:sp.hi]
-		stamp := int32(r + 1)
-		for i := range ids {
-			var key uint64
-			for n := 1; n <= order && i+n <= len(ids); n++ {
-				key = key<<width | uint64(ids[i+n-1])
-				g.addRef(key, stamp)
-			}
-		}
 	}
 	for _, slot := range g.used {
 		e := &g.slots[slot]
@@ -143,46 +205,47 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 	return st
 }
 
-// slowMatches counts matches with string keys, for segments whose vocabulary is too
-// large to pack an n-gram into 64 bits.
-func (w *scratch) slowMatches(st *Stats, order int, hypIDs []uint32) {
+// slowHyp counts the hypothesis n-grams with string keys, for segments whose
+// vocabulary is too large to pack an n-gram into 64 bits.
+func (w *scratch) slowHyp(order int) {
 	if w.slow == nil {
 		w.slow = make(map[string]*gramEntry)
 	}
 	clear(w.slow)
-	var key []byte
-	keyOf := func(ids []uint32) []byte {
-		key = key[:0]
-		for _, id := range ids {
-			key = binary.LittleEndian.AppendUint32(key, id)
-		}
-		return key
-	}
-	for i := range hypIDs {
-		for n := 1; n <= order && i+n <= len(hypIDs); n++ {
-			k := keyOf(hypIDs[i : i+n])
-			e := w.slow[string(k)]
+	for i := range w.hyp {
+		for n := 1; n <= order && i+n <= len(w.hyp); n++ {
+			k := idKey(w.hyp[i : i+n])
+			e := w.slow[k]
 			if e == nil {
 				e = &gramEntry{order: int32(n)}
-				w.slow[string(k)] = e
+				w.slow[k] = e
 			}
 			e.hyp++
 		}
 	}
-	for r, sp := range w.refs {
-		ids := w.ids[sp.lo:sp.hi]
-		stamp := int32(r + 1)
-		for i := range ids {
-			for n := 1; n <= order && i+n <= len(ids); n++ {
-				if e := w.slow[string(keyOf(ids[i:i+n]))]; e != nil {
-					e.countRef(stamp)
-				}
+}
+
+func (w *scratch) slowRef(order int, stamp int32) {
+	for i := range w.ref {
+		for n := 1; n <= order && i+n <= len(w.ref); n++ {
+			if w.ref[i+n-1] == 0 {
+				break
 			}
+			e := w.slow[idKey(w.ref[i:i+n])]
+			if e == nil {
+				break
+			}
+			e.countRef(stamp)
 		}
 	}
-	for _, e := range w.slow {
-		st.Correct[e.order-1] += int64(min(e.hyp, e.max))
+}
+
+func idKey(ids []uint32) string {
+	b := make([]byte, 0, 4*len(ids))
+	for _, id := range ids {
+		b = binary.LittleEndian.AppendUint32(b, id)
 	}
+	return string(b)
 }
 
 // bytesString returns the bytes of b as a string without copying. The caller must not
@@ -194,24 +257,28 @@ func bytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// vocab interns the tokens of one segment as small integer ids, starting at 1.
+// vocab interns the hypothesis tokens of one segment as ids 1, 2, ... Tokens of up to 8
+// bytes are compared as one word; longer ones by their bytes, kept in arena.
 type vocab struct {
 	slots []vocabSlot
+	used  []int32
 	arena []byte
 	n     int
 }
 
 type vocabSlot struct {
+	word uint64 // the first 8 bytes, zero-padded
 	hash uint64
-	off  uint32
+	off  uint32 // in arena, for tokens longer than 8 bytes
 	len  uint32
 	id   uint32 // 0 = empty
 }
 
 func (v *vocab) reset() {
-	if v.n > 0 {
-		clear(v.slots)
+	for _, i := range v.used {
+		v.slots[i] = vocabSlot{}
 	}
+	v.used = v.used[:0]
 	v.n = 0
 	v.arena = v.arena[:0]
 	if v.slots == nil {
@@ -219,22 +286,58 @@ func (v *vocab) reset() {
 	}
 }
 
-func (v *vocab) intern(tok []byte) uint32 {
-	h := hashBytes(tok)
+// tokenHash hashes the token buf[off:end] whose first 8 bytes, zero-padded, are word.
+func tokenHash(buf []byte, off, end int, word uint64) uint64 {
+	const m = 0x9E3779B97F4A7C15
+	var h uint64
+	if n := end - off; n <= 8 {
+		h = (word ^ uint64(n)<<59) * m
+	} else {
+		h = hashBytes(buf[off:end])
+	}
+	return h ^ h>>29
+}
+
+func (v *vocab) intern(buf []byte, off, end int, word uint64) uint32 {
+	h := tokenHash(buf, off, end, word)
+	n := uint32(end - off)
 	mask := uint64(len(v.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &v.slots[i]
 		if s.id == 0 {
 			if 2*(v.n+1) > len(v.slots) {
 				v.grow()
-				return v.intern(tok)
+				return v.intern(buf, off, end, word)
 			}
 			v.n++
-			*s = vocabSlot{hash: h, off: uint32(len(v.arena)), len: uint32(len(tok)), id: uint32(v.n)}
-			v.arena = append(v.arena, tok...)
+			*s = vocabSlot{word: word, hash: h, len: n, id: uint32(v.n)}
+			if n > 8 {
+				s.off = uint32(len(v.arena))
+				v.arena = append(v.arena, buf[off:end]...)
+			}
+			v.used = append(v.used, int32(i))
 			return s.id
 		}
-		if s.hash == h && string(v.arena[s.off:s.off+s.len]) == string(tok) {
+		if s.hash == h && s.len == n && s.word == word &&
+			(n <= 8 || string(v.arena[s.off:s.off+n]) == string(buf[off:end])) {
+			return s.id
+		}
+	}
+}
+
+// lookup returns the id of the token buf[off:end], or 0 if it was not interned.
+// word is the token's first 8 bytes, zero-padded.
+func (v *vocab) lookup(buf []byte, off, end int, word uint64) uint32 {
+	h := tokenHash(buf, off, end, word)
+	n := uint32(end - off)
+	mask := uint64(len(v.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &v.slots[i]
+		if s.id == 0 {
+			return 0
+		}
+		if s.hash == h && s.len == n && s.word == word &&
+			(n <= 8 || string(v.arena[s.off:s.off+n]) == string(buf[off:end])) {
 			return s.id
 		}
 	}
@@ -243,6 +346,7 @@ func (v *vocab) intern(tok []byte) uint32 {
 func (v *vocab) grow() {
 	old := v.slots
 	v.slots = make([]vocabSlot, 2*len(old))
+	v.used = v.used[:0]
 	mask := uint64(len(v.slots) - 1)
 	for _, s := range old {
 		if s.id == 0 {
@@ -253,10 +357,11 @@ func (v *vocab) grow() {
 			i = (i + 1) & mask
 		}
 		v.slots[i] = s
+		v.used = append(v.used, int32(i))
 	}
 }
 
-// hashBytes is a fast non-cryptographic hash of a short byte string.
+// hashBytes is a fast non-cryptographic hash of a byte string.
 func hashBytes(b []byte) uint64 {
 	const m = 0x9E3779B97F4A7C15
 	h := uint64(len(b)) * m
@@ -338,16 +443,18 @@ func (g *gramTable) addHyp(key uint64, order int) {
 	}
 }
 
-func (g *gramTable) addRef(key uint64, stamp int32) {
+// addRef counts a reference occurrence of key and reports whether the hypothesis has
+// that n-gram.
+func (g *gramTable) addRef(key uint64, stamp int32) bool {
 	mask := uint64(len(g.slots) - 1)
 	for i := g.index(key); ; i = (i + 1) & mask {
 		e := &g.slots[i]
 		if e.key == key {
 			e.countRef(stamp)
-			return
+			return true
 		}
 		if e.key == 0 {
-			return
+			return false
 		}
 	}
 }

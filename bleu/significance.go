@@ -86,26 +86,167 @@ type Paired struct {
 	Seed string
 }
 
-// packed holds per-segment statistics as rows of 2+2·order int32 columns:
-// [hyp_len, ref_len, correct_1..N, total_1..N], sacreBLEU's layout.
+// packed holds per-segment statistics for resampling: each segment's row of
+// cols = 2+2·order columns ([hyp_len, ref_len, correct_1..N, total_1..N], sacreBLEU's
+// layout) is stored in words uint64 words, with 64/width columns per word (lowest
+// first). Narrow lanes mean fewer additions per row: rows are summed as words, and a
+// lane cannot overflow into its neighbour as long as at most flush rows are added
+// before the lanes are spread into 64-bit sums.
 type packed struct {
-	cols int
-	data []int32
+	cols  int
+	width uint // bits per column: 16, 32 or 64
+	words int  // words per row
+	flush int  // rows that may be added to one word sum
+	data  []uint64
 }
 
-func (sc *Scorer) pack(segs []Stats) packed {
+// segColumn returns column c of sacreBLEU's statistics row of s.
+func segColumn(s *Stats, order, c int) int64 {
+	switch {
+	case c == 0:
+		return s.HypLen
+	case c == 1:
+		return s.RefLen
+	case c < 2+order:
+		return s.Correct[c-2]
+	}
+	return s.Total[c-2-order]
+}
+
+// pack lays out the segments of every system with one lane width. Rows are summed in
+// runs of at most flush rows; with totals set, every sum covers at most all segments
+// of two systems (the randomization test's pseudo-systems) and is never flushed, so
+// the lanes must hold such totals. Otherwise (resampling), 16-bit lanes are used when
+// at least 16 rows fit in them.
+func (sc *Scorer) pack(totals bool, systems ...[]Stats) []packed {
 	order := sc.cfg.MaxOrder
-	p := packed{cols: 2 + 2*order, data: make([]int32, 0, len(segs)*(2+2*order))}
-	for _, s := range segs {
-		p.data = append(p.data, int32(s.HypLen), int32(s.RefLen))
-		for n := range order {
-			p.data = append(p.data, int32(s.Correct[n]))
-		}
-		for n := range order {
-			p.data = append(p.data, int32(s.Total[n]))
+	cols := 2 + 2*order
+	var maxv, big int64
+	nseg := 0
+	for _, segs := range systems {
+		nseg = max(nseg, len(segs))
+		for c := range cols {
+			var m, total int64
+			for i := range segs {
+				v := segColumn(&segs[i], order, c)
+				m = max(m, v)
+				total += v
+			}
+			maxv = max(maxv, m)
+			big = max(big, min(m*int64(len(segs)), 2*total))
 		}
 	}
-	return p
+	width, flush := uint(64), nseg
+	switch {
+	case !totals && maxv <= (1<<16-1)/16:
+		width, flush = 16, int((1<<16-1)/max(maxv, 1))
+	case big < 1<<31:
+		width = 32
+	}
+	per := int(64 / width)
+	words := (cols + per - 1) / per
+	out := make([]packed, len(systems))
+	for k, segs := range systems {
+		p := packed{cols: cols, width: width, words: words, flush: max(flush, 1)}
+		p.data = make([]uint64, len(segs)*words)
+		for i := range segs {
+			row := p.data[i*words : (i+1)*words]
+			for c := range cols {
+				row[c/per] |= uint64(segColumn(&segs[i], order, c)) << (uint(c%per) * width)
+			}
+		}
+		out[k] = p
+	}
+	return out
+}
+
+// spread adds the lanes of the word sums sum to the column sums dst. When p holds
+// several systems side by side (see join), dst and sum hold them side by side too.
+func (p *packed) spread(dst []int64, sum []uint64) {
+	per := int(64 / p.width)
+	mask := uint64(1)<<p.width - 1
+	if p.width == 64 {
+		mask = ^uint64(0)
+	}
+	words := (p.cols + per - 1) / per // of one system
+	for k := 0; k*words < len(sum); k++ {
+		d, w := dst[k*p.cols:(k+1)*p.cols], sum[k*words:(k+1)*words]
+		for c := range d {
+			d[c] += int64(w[c/per] >> (uint(c%per) * p.width) & mask)
+		}
+	}
+}
+
+// join returns the systems' rows side by side, so that one resampled index reads
+// every system's statistics from adjacent memory.
+func join(ps []packed) packed {
+	j := ps[0]
+	j.words = len(ps) * ps[0].words
+	j.data = make([]uint64, 0, len(ps)*len(ps[0].data))
+	w := ps[0].words
+	for i := range len(ps[0].data) / w {
+		for _, p := range ps {
+			j.data = append(j.data, p.data[i*w:(i+1)*w]...)
+		}
+	}
+	return j
+}
+
+// sumRows sets dst (p.cols per system) to the column sums of the rows idx. sum is
+// scratch space of p.words words.
+func (p *packed) sumRows(dst []int64, sum []uint64, idx []int32) {
+	clear(dst)
+	data, words := p.data, p.words
+	for len(idx) > 0 {
+		run := idx[:min(p.flush, len(idx))]
+		idx = idx[len(run):]
+		switch words {
+		case 6:
+			// Two systems at order 4 in 16-bit lanes, side by side.
+			var s0, s1, s2, s3, s4, s5 uint64
+			for _, i := range run {
+				r := data[int(i)*6 : int(i)*6+6 : int(i)*6+6]
+				s0 += r[0]
+				s1 += r[1]
+				s2 += r[2]
+				s3 += r[3]
+				s4 += r[4]
+				s5 += r[5]
+			}
+			sum[0], sum[1], sum[2], sum[3], sum[4], sum[5] = s0, s1, s2, s3, s4, s5
+		case 3:
+			// Order 4 in 16-bit lanes: keep the sums in registers.
+			var s0, s1, s2 uint64
+			for _, i := range run {
+				r := data[int(i)*3 : int(i)*3+3 : int(i)*3+3]
+				s0 += r[0]
+				s1 += r[1]
+				s2 += r[2]
+			}
+			sum[0], sum[1], sum[2] = s0, s1, s2
+		case 5:
+			// Order 4 in 32-bit lanes.
+			var s0, s1, s2, s3, s4 uint64
+			for _, i := range run {
+				r := data[int(i)*5 : int(i)*5+5 : int(i)*5+5]
+				s0 += r[0]
+				s1 += r[1]
+				s2 += r[2]
+				s3 += r[3]
+				s4 += r[4]
+			}
+			sum[0], sum[1], sum[2], sum[3], sum[4] = s0, s1, s2, s3, s4
+		default:
+			clear(sum)
+			for _, i := range run {
+				r := data[int(i)*words : int(i)*words+words]
+				for l, v := range r {
+					sum[l] += v
+				}
+			}
+		}
+		p.spread(dst, sum)
+	}
 }
 
 // scoreSums scores summed statistics in sacreBLEU's resampling arithmetic: the sums
@@ -130,8 +271,8 @@ const resampleBlock = 16
 // scores of its statistics summed over each resample. All systems see the same
 // resamples, as in sacreBLEU's paired bootstrap.
 func (sc *Scorer) bootstrapScores(ctx context.Context, g *nprand.Generator, n int, sys []packed) ([][]float64, error) {
-	nseg := len(sys[0].data) / sys[0].cols
-	cols := sys[0].cols
+	nseg := len(sys[0].data) / sys[0].words
+	all := join(sys)
 	out := make([][]float64, len(sys))
 	for i := range out {
 		out[i] = make([]float64, n)
@@ -156,18 +297,12 @@ func (sc *Scorer) bootstrapScores(ctx context.Context, g *nprand.Generator, n in
 		return true, nil
 	}
 	work := func(b *block) struct{} {
-		sum := make([]int64, cols)
+		sum := make([]uint64, all.words)
+		cols := make([]int64, len(sys)*all.cols)
 		for r := range b.count {
-			row := b.idx[r*nseg : (r+1)*nseg]
-			for s, p := range sys {
-				clear(sum)
-				for _, i := range row {
-					seg := p.data[int(i)*cols : int(i)*cols+cols]
-					for c, v := range seg {
-						sum[c] += int64(v)
-					}
-				}
-				out[s][b.first+r] = sc.scoreSums(sum, true)
+			all.sumRows(cols, sum, b.idx[r*nseg:(r+1)*nseg])
+			for s := range sys {
+				out[s][b.first+r] = sc.scoreSums(cols[s*all.cols:(s+1)*all.cols], true)
 			}
 		}
 		return struct{}{}
@@ -200,7 +335,7 @@ func (sc *Scorer) Bootstrap(ctx context.Context, segs []Stats, r Resample) (Inte
 	if err != nil {
 		return Interval{}, err
 	}
-	scores, err := sc.bootstrapScores(ctx, newGenerator(seed, random), r.N, []packed{sc.pack(segs)})
+	scores, err := sc.bootstrapScores(ctx, newGenerator(seed, random), r.N, sc.pack(false, segs))
 	if err != nil {
 		return Interval{}, err
 	}
@@ -252,11 +387,7 @@ func (sc *Scorer) PairedBootstrap(ctx context.Context, base []Stats, systems [][
 	}
 	res := Paired{N: r.N, Seed: seedString(seed, random)}
 
-	all := make([]packed, 0, 1+len(systems))
-	all = append(all, sc.pack(base))
-	for _, s := range systems {
-		all = append(all, sc.pack(s))
-	}
+	all := sc.pack(false, append([][]Stats{base}, systems...)...)
 	// sacreBLEU seeds the generator of the paired test with None when the seed is 0;
 	// the baseline's interval always uses the seed as given.
 	scores, err := sc.bootstrapScores(ctx, newGenerator(seed, random || seed == 0), r.N, all)
@@ -318,81 +449,9 @@ func (sc *Scorer) PairedAR(ctx context.Context, base []Stats, systems [][]Stats,
 	res := Paired{N: r.N, Seed: seedString(seed, random)}
 	baseScore := sc.Score(merged(base)).Score
 	res.Baseline = PairedResult{Score: baseScore}
-	bp := sc.pack(base)
-	cols := bp.cols
-	nseg := len(base)
 	for _, s := range systems {
 		sysScore := sc.Score(merged(s)).Score
-		delta := abs(baseScore - sysScore)
-		sp := sc.pack(s)
-		// Pseudo-system A takes the baseline's statistics where the mask is set and
-		// the system's elsewhere; B is the complement, so B = base + sys - A.
-		both := make([]int64, cols)
-		diff := make([]int32, len(bp.data))
-		for i := range bp.data {
-			both[i%cols] += int64(bp.data[i]) + int64(sp.data[i])
-			diff[i] = bp.data[i] - sp.data[i]
-		}
-		sysTotal := make([]int64, cols)
-		for i, v := range sp.data {
-			sysTotal[i%cols] += int64(v)
-		}
-		// Only segments where the systems differ change the sums.
-		var differ []int32
-		for i := range nseg {
-			for _, v := range diff[i*cols : (i+1)*cols] {
-				if v != 0 {
-					differ = append(differ, int32(i))
-					break
-				}
-			}
-		}
-		g := newGenerator(seed, random || seed == 0)
-		bools := g.NewBools()
-		type block struct {
-			count int
-			mask  []bool
-		}
-		done := 0
-		count := 0
-		fill := func(b *block) (bool, error) {
-			if done >= r.N {
-				return false, nil
-			}
-			b.count = min(resampleBlock*4, r.N-done)
-			if cap(b.mask) < b.count*nseg {
-				b.mask = make([]bool, resampleBlock*4*nseg)
-			}
-			b.mask = b.mask[:b.count*nseg]
-			bools.Fill(b.mask)
-			done += b.count
-			return true, nil
-		}
-		work := func(b *block) int {
-			a := make([]int64, cols)
-			bb := make([]int64, cols)
-			c := 0
-			for t := range b.count {
-				mask := b.mask[t*nseg : (t+1)*nseg]
-				copy(a, sysTotal)
-				for _, i := range differ {
-					if mask[i] {
-						d := diff[int(i)*cols : int(i)*cols+cols]
-						for k, v := range d {
-							a[k] += int64(v)
-						}
-					}
-				}
-				for k := range bb {
-					bb[k] = both[k] - a[k]
-				}
-				if abs(sc.scoreSums(a, false)-sc.scoreSums(bb, false)) > delta {
-					c++
-				}
-			}
-			return c
-		}
-		err := shard.Run(ctx, sc.cfg.Workers, func() *block { return new(block) }, fill, work, func(c int) { count += c })
+		count, err := sc.arCount(ctx, base, s, r.N, newGenerator(seed, random || seed == 0), abs(baseScore-sysScore))
 		if err != nil {
 			return Paired{}, err
 		}
@@ -402,6 +461,174 @@ func (sc *Scorer) PairedAR(ctx context.Context, base []Stats, systems [][]Stats,
 		})
 	}
 	return res, nil
+}
+
+// arTrialBlock is the number of randomization trials a worker handles at a time.
+const arTrialBlock = 1024
+
+// arCount runs the randomization trials of one system against the baseline and
+// returns how many trials' absolute score difference exceeds delta.
+//
+// The swap masks are numpy's rng.integers(2, size=(trials, n), dtype=bool): the bits of
+// successive 32-bit draws, least significant first, row after row. Pseudo-system A
+// takes the baseline's statistics where the mask is set and the system's elsewhere,
+// and B is the complement, so B = base + sys - A. A is summed eight segments at a
+// time: for each group of eight segments a table holds A's sums for all 256 masks of
+// the group, and each trial adds one table entry per group.
+func (sc *Scorer) arCount(ctx context.Context, base, sys []Stats, trials int, g *nprand.Generator, delta float64) (int, error) {
+	pk := sc.pack(true, base, sys)
+	pb, ps := pk[0], pk[1]
+	nseg := len(base)
+	lanes, cols := pb.words, pb.cols
+	both := make([]int64, cols)
+	for _, segs := range [][]Stats{base, sys} {
+		for i := range segs {
+			for c := range cols {
+				both[c] += segColumn(&segs[i], sc.cfg.MaxOrder, c)
+			}
+		}
+	}
+	groups := (nseg + 7) / 8
+	words := (nseg + 63) / 64
+	bitsrc := bitStream{p: g.BitGenerator()}
+
+	type block struct {
+		count int
+		masks []uint64 // count rows of words words, each a trial's mask from bit 0
+	}
+	done := 0
+	fill := func(b *block) (bool, error) {
+		if done >= trials {
+			return false, nil
+		}
+		b.count = min(arTrialBlock, trials-done)
+		if cap(b.masks) < arTrialBlock*words {
+			b.masks = make([]uint64, arTrialBlock*words)
+		}
+		b.masks = b.masks[:b.count*words]
+		for t := range b.count {
+			row := b.masks[t*words : (t+1)*words]
+			for k := range row {
+				n := min(64, nseg-64*k)
+				row[k] = bitsrc.read(n)
+			}
+		}
+		done += b.count
+		return true, nil
+	}
+	work := func(b *block) int {
+		acc := make([]uint64, b.count*lanes)
+		table := make([]uint64, 256*lanes)
+		for grp := range groups {
+			// table[m] = A's lane sums over this group's segments for mask byte m.
+			clear(table[:lanes])
+			for j := 0; j < 8; j++ {
+				i := 8*grp + j
+				var rowB, rowS []uint64
+				if i < nseg {
+					rowB = pb.data[i*lanes : (i+1)*lanes]
+					rowS = ps.data[i*lanes : (i+1)*lanes]
+				}
+				// Entries with bit j set extend those without it.
+				lo := 1 << j
+				for m := 0; m < lo; m++ {
+					src := table[m*lanes : (m+1)*lanes]
+					dst := table[(m+lo)*lanes : (m+lo+1)*lanes]
+					for l := range src {
+						v := src[l]
+						if rowB != nil {
+							dst[l] = v + rowB[l]
+							src[l] = v + rowS[l]
+						} else {
+							dst[l] = v
+						}
+					}
+				}
+			}
+			word, shift := grp/8, uint(8*(grp%8))
+			if lanes == 5 {
+				for t := range b.count {
+					m := int(b.masks[t*words+word]>>shift&0xFF) * 5
+					e := table[m : m+5 : m+5]
+					a := acc[t*5 : t*5+5 : t*5+5]
+					a[0] += e[0]
+					a[1] += e[1]
+					a[2] += e[2]
+					a[3] += e[3]
+					a[4] += e[4]
+				}
+				continue
+			}
+			for t := range b.count {
+				m := int(b.masks[t*words+word] >> shift & 0xFF)
+				e := table[m*lanes : (m+1)*lanes]
+				a := acc[t*lanes : (t+1)*lanes]
+				for l, v := range e {
+					a[l] += v
+				}
+			}
+		}
+		cnt := 0
+		colsA := make([]int64, cols)
+		colsB := make([]int64, cols)
+		for t := range b.count {
+			clear(colsA)
+			pb.spread(colsA, acc[t*lanes:(t+1)*lanes])
+			for c := range colsB {
+				colsB[c] = both[c] - colsA[c]
+			}
+			if abs(sc.scoreSums(colsA, false)-sc.scoreSums(colsB, false)) > delta {
+				cnt++
+			}
+		}
+		return cnt
+	}
+	count := 0
+	err := shard.Run(ctx, sc.cfg.Workers, func() *block { return new(block) }, fill, work, func(c int) { count += c })
+	return count, err
+}
+
+// bitStream reads numpy's boolean draws as bits: each 32-bit draw gives 32 bools,
+// least significant bit first.
+type bitStream struct {
+	p   *nprand.PCG64
+	buf uint64
+	n   int // bits in buf
+}
+
+// read returns the next k ≤ 64 bits, the first in bit 0.
+func (b *bitStream) read(k int) uint64 {
+	for b.n < k && b.n <= 32 {
+		b.buf |= uint64(b.p.Uint32()) << uint(b.n)
+		b.n += 32
+	}
+	if b.n >= k {
+		v := b.buf
+		if k < 64 {
+			v &= 1<<uint(k) - 1
+			b.buf >>= uint(k)
+		} else {
+			b.buf = 0
+		}
+		b.n -= k
+		return v
+	}
+	// 33 ≤ k ≤ 64 with 33..63 bits short of k: take what is buffered, then a draw.
+	v := b.buf
+	have := b.n
+	w := uint64(b.p.Uint32())
+	v |= w << uint(have)
+	rest := k - have // bits taken from w
+	if rest < 32 {
+		b.buf = w >> uint(rest)
+		b.n = 32 - rest
+	} else {
+		b.buf, b.n = 0, 0
+	}
+	if k < 64 {
+		v &= 1<<uint(k) - 1
+	}
+	return v
 }
 
 // seedString is the seed as sacreBLEU's paired tests put it in the signature.

@@ -141,12 +141,21 @@ func fillBounded[T int | int32 | uint64](b *Bounded, dst []T) {
 
 // fillLemire32 is numpy's buffered_bounded_lemire_uint32 applied len(dst)
 // times with rng_excl = excl: each value is the high word of a 32-bit draw
-// times excl, redrawn while the low word is below thr. The hot loop keeps the
-// PCG64 state in locals and writes it back at the end.
+// times excl, redrawn while the low word is below thr (numpy's cheaper
+// pre-check, low word < excl, only decides whether to look at thr, so a draw
+// is rejected exactly when its low word is below thr). The 32-bit draws are
+// the low then the high half of each 64-bit output.
+//
+// Long fills compute the LCG four steps at a time on four independent lanes
+// (state k+4 from state k), which lets the processor overlap the 128-bit
+// multiplications; the draws and the final state are the same as one step at
+// a time.
 func fillLemire32[T int | int32 | uint64](p *PCG64, excl, thr uint32, dst []T) {
 	hi, lo, incHi, incLo := p.hi, p.lo, p.incHi, p.incLo
 	has, buf := p.hasUint32, p.uinteger
-	for i := range dst {
+	i := 0
+	// One draw at a time until no half is buffered (or for short fills).
+	for i < len(dst) && (has || len(dst)-i < 16) {
 		var r uint32
 		if has {
 			r, has = buf, false
@@ -156,22 +165,84 @@ func fillLemire32[T int | int32 | uint64](p *PCG64, excl, thr uint32, dst []T) {
 			r, buf, has = uint32(x), uint32(x>>32), true
 		}
 		m := uint64(r) * uint64(excl)
-		if uint32(m) < excl { // rare: maybe reject (numpy's cheap pre-check)
-			for uint32(m) < thr {
-				if has {
-					r, has = buf, false
-				} else {
-					hi, lo = lcgStep(hi, lo, incHi, incLo)
-					x := output(hi, lo)
-					r, buf, has = uint32(x), uint32(x>>32), true
-				}
-				m = uint64(r) * uint64(excl)
-			}
+		if uint32(m) < thr {
+			continue // rejected: the next draw replaces it
 		}
 		dst[i] = T(m >> 32)
+		i++
+	}
+	if i < len(dst) {
+		// Four lanes hold the states of four consecutive outputs; each batch
+		// moves every lane four steps on: s' = m4·s + c4.
+		m4h, m4l, c4h, c4l := jump4(incHi, incLo)
+		var lh, ll [4]uint64
+		h, l := hi, lo
+		for j := range 4 {
+			h, l = lcgStep(h, l, incHi, incLo)
+			lh[j], ll[j] = h, l
+		}
+		e := uint64(excl)
+		for {
+			x0, x1 := output(lh[0], ll[0]), output(lh[1], ll[1])
+			x2, x3 := output(lh[2], ll[2]), output(lh[3], ll[3])
+			m0, m1 := uint64(uint32(x0))*e, (x0>>32)*e
+			m2, m3 := uint64(uint32(x1))*e, (x1>>32)*e
+			m4, m5 := uint64(uint32(x2))*e, (x2>>32)*e
+			m6, m7 := uint64(uint32(x3))*e, (x3>>32)*e
+			if len(dst)-i > 8 && min(uint32(m0), uint32(m1), uint32(m2), uint32(m3),
+				uint32(m4), uint32(m5), uint32(m6), uint32(m7)) >= thr {
+				// No draw of the batch is rejected and the fill goes on after it.
+				d := dst[i : i+8 : i+8]
+				d[0], d[1], d[2], d[3] = T(m0>>32), T(m1>>32), T(m2>>32), T(m3>>32)
+				d[4], d[5], d[6], d[7] = T(m4>>32), T(m5>>32), T(m6>>32), T(m7>>32)
+				i += 8
+			} else {
+				x := [4]uint64{x0, x1, x2, x3}
+				for k := range 8 {
+					m := uint64(uint32(x[k/2]>>(32*uint(k%2)))) * e
+					if uint32(m) < thr {
+						continue
+					}
+					dst[i] = T(m >> 32)
+					i++
+					if i == len(dst) {
+						// The state is that of the output the last draw came
+						// from; numpy keeps its high half in the buffer even
+						// once it has been used.
+						j := k / 2
+						p.hi, p.lo = lh[j], ll[j]
+						p.hasUint32, p.uinteger = k%2 == 0, uint32(x[j]>>32)
+						return
+					}
+				}
+			}
+			for j := range 4 {
+				lh[j], ll[j] = lcgJump(lh[j], ll[j], m4h, m4l, c4h, c4l)
+			}
+		}
 	}
 	p.hi, p.lo = hi, lo
 	p.hasUint32, p.uinteger = has, buf
+}
+
+// jump4 returns the multiplier mult^4 and the increment inc·(mult^3 + mult^2 +
+// mult + 1) of four LCG steps, mod 2^128.
+func jump4(incHi, incLo uint64) (mh, ml, ch, cl uint64) {
+	mh, ml = multHi, multLo
+	ch, cl = incHi, incLo
+	for range 3 {
+		// c = c·mult + inc; m = m·mult, as in stepping four times.
+		ch, cl = mul128(ch, cl, multHi, multLo)
+		ch, cl = add128(ch, cl, incHi, incLo)
+		mh, ml = mul128(mh, ml, multHi, multLo)
+	}
+	return mh, ml, ch, cl
+}
+
+// lcgJump returns state·m + c (mod 2^128) for state hi:lo.
+func lcgJump(hi, lo, mh, ml, ch, cl uint64) (uint64, uint64) {
+	ph, pl := mul128(hi, lo, mh, ml)
+	return add128(ph, pl, ch, cl)
 }
 
 // lemire64 is numpy's bounded_lemire_uint64 with rng_excl = n and

@@ -7,14 +7,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sophia-ai/sophia-eval/bleu"
 	"github.com/sophia-ai/sophia-eval/internal/corpus"
 	"github.com/sophia-ai/sophia-eval/internal/pyfloat"
+	"github.com/sophia-ai/sophia-eval/internal/shard"
 )
 
 // Default JSONL fields of hypothesis and reference files (NeMo and NeMo 2 prediction
@@ -258,31 +262,6 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 	if err != nil {
 		return err
 	}
-	refs, err := openRefs(e, o, refCfg)
-	if err != nil {
-		return err
-	}
-	defer refs.close()
-
-	// One system from a file, no statistics per segment: stream with flat memory.
-	if len(o.inputs) == 1 && !o.sentence && !o.confidence && !paired {
-		hyp, err := openCorpus(e, o.inputs[0], hypCfg)
-		if err != nil {
-			return err
-		}
-		defer hyp.Close()
-		src := &bleuSource{hyp: hyp, refs: refs}
-		st, _, err := sc.CorpusStats(ctx, src, false)
-		if err != nil {
-			return bleuReadError(e, err)
-		}
-		if st.Segments == 0 {
-			return bleuFail(e, ExitError, "Test set None contains no sentence")
-		}
-		o.warnTokenized(e, st)
-		return o.printSingle(e, sc.Score(st), nil)
-	}
-
 	if o.noInputs && len(o.inputs) == 0 {
 		// sacreBLEU's "-i" with no file scores no system.
 		if o.format != "json" {
@@ -291,60 +270,90 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 		_, err := io.WriteString(e.stdout, "[]\n")
 		return err
 	}
-	names, systems, err := readSystems(e, o, hypCfg)
-	if err != nil {
-		return err
-	}
-	refSegs, err := refs.readAll()
-	if err != nil {
-		return bleuReadError(e, err)
-	}
-	if paired && len(o.inputs) > 0 {
-		names[0] = "Baseline: " + names[0]
-	}
-	if o.sentence {
-		if len(systems) > 1 {
-			return bleuFail(e, ExitError, "Only one system can be evaluated in sentence-level mode.")
-		}
-		if o.confidence || paired {
-			return bleuFail(e, ExitError, "Statistical tests are unavailable in sentence-level mode.")
-		}
-	}
-	if paired && len(systems) == 1 {
-		return bleuFail(e, ExitError, "Paired tests require multiple input systems given to --input (-i).")
-	}
-	if len(systems) > 1 && o.confidence {
-		return bleuFail(e, ExitError, "Use paired tests (--paired) for multiple systems.")
-	}
-	for _, sys := range systems {
-		if len(sys) == 0 {
-			return bleuFail(e, ExitError, "Test set None contains no sentence")
-		}
-		if len(sys) != len(refSegs) {
-			return bleuFail(e, ExitError, "System and reference streams have different lengths.")
-		}
-	}
 
-	if o.sentence {
-		return o.printSentences(ctx, e, sc, systems[0], refSegs)
-	}
-
-	// Per-segment statistics of every system.
-	segStats := make([][]bleu.Stats, len(systems))
-	totals := make([]bleu.Stats, len(systems))
-	for i, sys := range systems {
-		src, err := bleu.Segments(sys, refSegs)
+	start := time.Now()
+	perSegment := o.confidence || paired
+	var (
+		names    []string
+		totals   []bleu.Stats
+		segStats [][]bleu.Stats
+	)
+	if len(o.inputs) == 0 {
+		// Systems on stdin, one tab-separated field each.
+		refs, err := openRefs(e, o, refCfg)
 		if err != nil {
 			return err
 		}
-		totals[i], segStats[i], err = sc.CorpusStats(ctx, src, o.confidence || paired)
+		defer refs.close()
+		var systems [][]string
+		names, systems, err = readStdinSystems(e, o)
+		if err != nil {
+			return err
+		}
+		refSegs, err := refs.readAll()
 		if err != nil {
 			return bleuReadError(e, err)
 		}
-		o.warnTokenized(e, totals[i])
+		if err := o.checkModes(e, len(systems)); err != nil {
+			return err
+		}
+		for _, sys := range systems {
+			if len(sys) != len(refSegs) {
+				return bleuFail(e, ExitError, "System and reference streams have different lengths.")
+			}
+		}
+		if o.sentence {
+			src, err := bleu.Segments(systems[0], refSegs)
+			if err != nil {
+				return err
+			}
+			return o.printSentences(ctx, e, sc, src)
+		}
+		for _, sys := range systems {
+			src, err := bleu.Segments(sys, refSegs)
+			if err != nil {
+				return err
+			}
+			total, segs, err := sc.CorpusStats(ctx, src, perSegment)
+			if err != nil {
+				return bleuReadError(e, err)
+			}
+			totals, segStats = append(totals, total), append(segStats, segs)
+		}
+	} else {
+		names, err = o.systemNames(e)
+		if err != nil {
+			return err
+		}
+		if err := o.checkModes(e, len(names)); err != nil {
+			return err
+		}
+		if o.sentence {
+			src, closeSrc, err := openSystem(e, o, names[0], hypCfg, refCfg)
+			if err != nil {
+				return err
+			}
+			defer closeSrc()
+			return o.printSentences(ctx, e, sc, src)
+		}
+		totals, segStats, err = scoreFiles(ctx, e, o, cfg, names, hypCfg, refCfg, perSegment)
+		if err != nil {
+			return err
+		}
+	}
+	for _, st := range totals {
+		o.warnTokenized(e, st)
+	}
+	e.log.Debug("scored systems", "systems", len(totals), "elapsed", time.Since(start))
+	if paired {
+		if len(o.inputs) > 0 {
+			names[0] = "Baseline: " + names[0]
+		} else {
+			names[0] = "Baseline"
+		}
 	}
 
-	if len(systems) == 1 {
+	if len(totals) == 1 {
 		score := sc.Score(totals[0])
 		var ci *bleu.Interval
 		if o.confidence && o.confidenceN > 1 {
@@ -359,11 +368,11 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 		return o.printSingle(e, score, ci)
 	}
 
-	rows := make([]bleuRow, len(systems))
+	rows := make([]bleuRow, len(totals))
 	table := bleuTable{Format: o.format, Width: o.width, Color: color, StripANSI: !tty}
 	sig := sc.Score(totals[0]).Signature
 	if !paired {
-		for i := range systems {
+		for i := range totals {
 			rows[i] = bleuRow{Name: names[i], Score: sc.Score(totals[i]).Score}
 		}
 	} else {
@@ -389,6 +398,7 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 			rows[i] = bleuRow{Name: names[i], Score: r.Score, Mean: r.Mean, CI: r.CI, PValue: r.PValue}
 		}
 	}
+	e.log.Debug("tests done", "elapsed", time.Since(start))
 	table.Signature = sig.String()
 	if o.short {
 		table.Signature = sig.Short()
@@ -412,6 +422,8 @@ func bleuReadError(e *env, err error) error {
 	switch {
 	case errors.As(err, &fe):
 		return bleuFail(e, 17, fe.Error())
+	case errors.Is(err, errEmpty):
+		return bleuFail(e, ExitError, "Test set None contains no sentence")
 	case errors.Is(err, errLengths):
 		return bleuFail(e, ExitError, "System and reference streams have different lengths.")
 	}
@@ -491,19 +503,113 @@ func roundTo(x float64, w int) float64 {
 }
 
 // printSentences prints sacreBLEU's sentence-level lines, one per segment, always as
-// text.
-func (o *bleuOptions) printSentences(ctx context.Context, e *env, sc *bleu.Scorer, hyps []string, refs [][]string) error {
+// text. The lines are formatted on the worker goroutines.
+func (o *bleuOptions) printSentences(ctx context.Context, e *env, sc *bleu.Scorer, src bleu.Source) error {
 	out := bufio.NewWriterSize(e.stdout, 1<<16)
-	err := sc.Sentences(ctx, hyps, refs, func(i int, s bleu.Score) error {
-		sig := s.Signature.String()
-		if o.short {
-			sig = s.Signature.Short()
+	// The signature changes only with the number of references of a segment.
+	var sigs [8]string
+	for n := range sigs {
+		sigs[n] = o.signature(sc.Signature(bleu.Stats{MinRefs: n, MaxRefs: n}))
+	}
+	err := sc.SentencesTo(ctx, src, out, func(dst []byte, _ int64, s *bleu.Score) []byte {
+		sig := ""
+		if n := s.Signature.NRefs; n >= 0 && n < len(sigs) {
+			sig = sigs[n]
+		} else {
+			sig = o.signature(s.Signature)
 		}
-		_, err := io.WriteString(out, s.Format(o.width, o.scoreOnly, sig)+"\n")
-		return err
+		return append(s.AppendFormat(dst, o.width, o.scoreOnly, sig), '\n')
 	})
 	if err != nil {
 		return bleuReadError(e, err)
 	}
 	return out.Flush()
+}
+
+// signature is the long or (--short) short form of sig.
+func (o *bleuOptions) signature(sig bleu.Signature) string {
+	if o.short {
+		return sig.Short()
+	}
+	return sig.String()
+}
+
+// checkModes rejects the combinations of systems and modes that sacreBLEU rejects.
+func (o *bleuOptions) checkModes(e *env, systems int) error {
+	paired := o.pairedBS || o.pairedAR
+	if o.sentence {
+		if systems > 1 {
+			return bleuFail(e, ExitError, "Only one system can be evaluated in sentence-level mode.")
+		}
+		if o.confidence || paired {
+			return bleuFail(e, ExitError, "Statistical tests are unavailable in sentence-level mode.")
+		}
+	}
+	if paired && systems == 1 {
+		return bleuFail(e, ExitError, "Paired tests require multiple input systems given to --input (-i).")
+	}
+	if systems > 1 && o.confidence {
+		return bleuFail(e, ExitError, "Use paired tests (--paired) for multiple systems.")
+	}
+	return nil
+}
+
+// systemNames returns the hypothesis files, without a repeated baseline in the paired
+// tests, and fails on any other repeated name, as sacreBLEU does.
+func (o *bleuOptions) systemNames(e *env) ([]string, error) {
+	paired := o.pairedBS || o.pairedAR
+	var names []string
+	for _, name := range o.inputs {
+		if slices.Contains(names, name) {
+			if paired && name == names[0] {
+				e.log.Info("ignoring system that is also the baseline", "system", name)
+				continue
+			}
+			return nil, bleuFail(e, ExitError,
+				fmt.Sprintf("%s already used to name a system.", pyQuote(name)),
+				"Make sure to have a different basename for each system.")
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// scoreFiles computes the statistics of every hypothesis file against the references,
+// streaming each file with the references (which every system reads on its own), all
+// systems at once. The errors are reported as sacreBLEU reports them, for the first
+// system in order that has one.
+func scoreFiles(ctx context.Context, e *env, o *bleuOptions, cfg bleu.Config, names []string,
+	hypCfg, refCfg corpus.Config, perSegment bool) ([]bleu.Stats, [][]bleu.Stats, error) {
+	cfg.Workers = max(1, shard.Workers(o.workers)/len(names))
+	sc, err := bleu.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	totals := make([]bleu.Stats, len(names))
+	segs := make([][]bleu.Stats, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			src, closeSrc, err := openSystem(e, o, name, hypCfg, refCfg)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer closeSrc()
+			totals[i], segs[i], errs[i] = sc.CorpusStats(ctx, src, perSegment)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case err != nil:
+			return nil, nil, bleuReadError(e, err)
+		case totals[i].Segments == 0:
+			return nil, nil, bleuFail(e, ExitError, "Test set None contains no sentence")
+		}
+	}
+	return totals, segs, nil
 }

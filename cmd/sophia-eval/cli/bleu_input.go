@@ -119,6 +119,21 @@ func (rs *refSet) add(ref string) {
 	rs.buf = append(rs.buf, ref)
 }
 
+// drain reads the remaining references, for the errors sacreBLEU would find in them
+// before anything else (a wrong number of tab-separated references).
+func (rs *refSet) drain() error {
+	for {
+		_, err := rs.next()
+		var fe *fieldCountError
+		switch {
+		case errors.As(err, &fe):
+			return err
+		case err != nil && !errors.Is(err, errLengths):
+			return nil
+		}
+	}
+}
+
 // readAll reads the references of every remaining segment.
 func (rs *refSet) readAll() ([][]string, error) {
 	var all [][]string
@@ -134,10 +149,29 @@ func (rs *refSet) readAll() ([][]string, error) {
 	}
 }
 
+// errEmpty reports a hypothesis file without any segment.
+var errEmpty = errors.New("no segments")
+
 // bleuSource streams one hypothesis file against the references.
 type bleuSource struct {
 	hyp  *corpus.Reader
 	refs *refSet
+	n    int64 // segments read
+}
+
+// openSystem opens a hypothesis file and the reference files (again) as a source; the
+// returned function closes them.
+func openSystem(e *env, o *bleuOptions, name string, hypCfg, refCfg corpus.Config) (*bleuSource, func(), error) {
+	refs, err := openRefs(e, o, refCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	hyp, err := openCorpus(e, name, hypCfg)
+	if err != nil {
+		refs.close()
+		return nil, nil, err
+	}
+	return &bleuSource{hyp: hyp, refs: refs}, func() { hyp.Close(); refs.close() }, nil
 }
 
 func (s *bleuSource) Next() (string, []string, error) {
@@ -146,15 +180,26 @@ func (s *bleuSource) Next() (string, []string, error) {
 		return "", nil, herr
 	}
 	refs, rerr := s.refs.next()
-	if rerr != nil && !errors.Is(rerr, io.EOF) {
+	if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, errLengths) {
 		return "", nil, rerr
 	}
 	switch {
-	case herr != nil && rerr != nil:
+	case herr != nil && rerr != nil && s.n == 0:
+		return "", nil, errEmpty
+	case herr != nil && errors.Is(rerr, io.EOF):
 		return "", nil, io.EOF
 	case herr != nil || rerr != nil:
+		// sacreBLEU reads every reference before it compares lengths, so a bad -nr
+		// line further on still comes first; an empty system comes before lengths.
+		if err := s.refs.drain(); err != nil {
+			return "", nil, err
+		}
+		if herr != nil && s.n == 0 {
+			return "", nil, errEmpty
+		}
 		return "", nil, errLengths
 	}
+	s.n++
 	return hypText(it), refs, nil
 }
 
@@ -164,48 +209,6 @@ func hypText(it corpus.Item) string {
 		return ""
 	}
 	return it.Texts[0]
-}
-
-// readSystems reads every hypothesis file, or the tab-separated systems on stdin, and
-// returns the system names and their segments.
-func readSystems(e *env, o *bleuOptions, c corpus.Config) ([]string, [][]string, error) {
-	paired := o.pairedBS || o.pairedAR
-	if len(o.inputs) == 0 {
-		return readStdinSystems(e, o)
-	}
-	var names []string
-	var systems [][]string
-	for _, name := range o.inputs {
-		if dup := contains(names, name); dup {
-			if paired && name == names[0] {
-				e.log.Info("ignoring system that is also the baseline", "system", name)
-				continue
-			}
-			return nil, nil, bleuFail(e, ExitError,
-				fmt.Sprintf("%s already used to name a system.", pyQuote(name)),
-				"Make sure to have a different basename for each system.")
-		}
-		r, err := openCorpus(e, name, c)
-		if err != nil {
-			return nil, nil, err
-		}
-		var hyps []string
-		for {
-			it, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				r.Close()
-				return nil, nil, err
-			}
-			hyps = append(hyps, hypText(it))
-		}
-		r.Close()
-		names = append(names, name)
-		systems = append(systems, hyps)
-	}
-	return names, systems, nil
 }
 
 // readStdinSystems reads sacreBLEU's stdin form: one line per segment, one
@@ -252,21 +255,12 @@ func readStdinSystems(e *env, o *bleuOptions) ([]string, [][]string, error) {
 		names[i] = fmt.Sprintf("System %d", i+1)
 	}
 	if o.pairedBS || o.pairedAR {
-		names[0] = "Baseline"
+		// The caller names the first one "Baseline".
 		for i := 1; i < len(names); i++ {
 			names[i] = fmt.Sprintf("System %d", i)
 		}
 	}
 	return names, systems, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // pyQuote quotes s as Python's repr of a str does in the common case.
