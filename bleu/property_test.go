@@ -207,3 +207,25 @@ func TestErrors(t *testing.T) {
 	_, err = sc.Bootstrap(ctx, []bleu.Stats{sc.Segment("a", []string{"a"})}, bleu.Resample{Seed: "twelve"})
 	require.ErrorIs(t, err, bleu.ErrConfig)
 }
+
+// TestPairedSeedZero checks sacreBLEU's seed-0 quirk: the paired systems are drawn
+// unseeded, but the baseline's interval keeps seed 0.
+func TestPairedSeedZero(t *testing.T) {
+	c := benchcorpus.Generate(5, 300)
+	ctx := context.Background()
+	sc, err := bleu.New(bleu.Config{})
+	require.NoError(t, err)
+	_, base, err := sc.CorpusStats(ctx, mustStreams(t, c.Hyp, c.Ref), true)
+	require.NoError(t, err)
+	_, sys, err := sc.CorpusStats(ctx, mustStreams(t, c.Sys2, c.Ref), true)
+	require.NoError(t, err)
+	iv, err := sc.Bootstrap(ctx, base, bleu.Resample{N: 200, Seed: "0"})
+	require.NoError(t, err)
+	res, err := sc.PairedBootstrap(ctx, base, [][]bleu.Stats{sys}, bleu.Resample{N: 200, Seed: "0"})
+	require.NoError(t, err)
+	require.Equal(t, "0", res.Seed)
+	require.Equal(t, iv.CI, *res.Baseline.CI, "the baseline's interval uses seed 0")
+	seeded, err := sc.PairedBootstrap(ctx, base, [][]bleu.Stats{sys}, bleu.Resample{N: 200, Seed: "1"})
+	require.NoError(t, err)
+	require.NotEqual(t, seeded.Systems[0].Mean, res.Systems[0].Mean)
+}

@@ -113,12 +113,14 @@ func segColumn(s *Stats, order, c int) int64 {
 	return s.Total[c-2-order]
 }
 
-// pack lays out the segments of every system with one lane width. Rows are summed in
-// runs of at most flush rows; with totals set, every sum covers at most all segments
+// pack lays out the segments of every system with one lane width, each system on its
+// own or, when joint is set, all systems side by side in one row, so that one resampled
+// index reads every system's statistics from adjacent memory. Rows are summed in runs
+// of at most flush rows; with totals set, every sum covers at most all segments
 // of two systems (the randomization test's pseudo-systems) and is never flushed, so
 // the lanes must hold such totals. Otherwise (resampling), 16-bit lanes are used when
 // at least 16 rows fit in them.
-func (sc *Scorer) pack(totals bool, systems ...[]Stats) []packed {
+func (sc *Scorer) pack(totals, joint bool, systems ...[]Stats) []packed {
 	order := sc.cfg.MaxOrder
 	cols := 2 + 2*order
 	var maxv, big int64
@@ -144,15 +146,32 @@ func (sc *Scorer) pack(totals bool, systems ...[]Stats) []packed {
 		width = 32
 	}
 	per := int(64 / width)
-	words := (cols + per - 1) / per
+	layout := func(cols int) packed {
+		return packed{cols: cols, width: width, words: (cols + per - 1) / per, flush: max(flush, 1)}
+	}
+	// put stores column c of s at column at of row i of p.
+	put := func(p *packed, i, at int, s *Stats, c int) {
+		p.data[i*p.words+at/per] |= uint64(segColumn(s, order, c)) << (uint(at%per) * width)
+	}
+	if joint {
+		p := layout(len(systems) * cols)
+		p.data = make([]uint64, nseg*p.words)
+		for k, segs := range systems {
+			for i := range segs {
+				for c := range cols {
+					put(&p, i, k*cols+c, &segs[i], c)
+				}
+			}
+		}
+		return []packed{p}
+	}
 	out := make([]packed, len(systems))
 	for k, segs := range systems {
-		p := packed{cols: cols, width: width, words: words, flush: max(flush, 1)}
-		p.data = make([]uint64, len(segs)*words)
+		p := layout(cols)
+		p.data = make([]uint64, len(segs)*p.words)
 		for i := range segs {
-			row := p.data[i*words : (i+1)*words]
 			for c := range cols {
-				row[c/per] |= uint64(segColumn(&segs[i], order, c)) << (uint(c%per) * width)
+				put(&p, i, c, &segs[i], c)
 			}
 		}
 		out[k] = p
@@ -160,62 +179,29 @@ func (sc *Scorer) pack(totals bool, systems ...[]Stats) []packed {
 	return out
 }
 
-// spread adds the lanes of the word sums sum to the column sums dst. When p holds
-// several systems side by side (see join), dst and sum hold them side by side too.
+// spread adds the lanes of the word sums sum to the column sums dst.
 func (p *packed) spread(dst []int64, sum []uint64) {
 	per := int(64 / p.width)
 	mask := uint64(1)<<p.width - 1
 	if p.width == 64 {
 		mask = ^uint64(0)
 	}
-	words := (p.cols + per - 1) / per // of one system
-	for k := 0; k*words < len(sum); k++ {
-		d, w := dst[k*p.cols:(k+1)*p.cols], sum[k*words:(k+1)*words]
-		for c := range d {
-			d[c] += int64(w[c/per] >> (uint(c%per) * p.width) & mask)
-		}
+	for c := range dst {
+		dst[c] += int64(sum[c/per] >> (uint(c%per) * p.width) & mask)
 	}
 }
 
-// join returns the systems' rows side by side, so that one resampled index reads
-// every system's statistics from adjacent memory.
-func join(ps []packed) packed {
-	j := ps[0]
-	j.words = len(ps) * ps[0].words
-	j.data = make([]uint64, 0, len(ps)*len(ps[0].data))
-	w := ps[0].words
-	for i := range len(ps[0].data) / w {
-		for _, p := range ps {
-			j.data = append(j.data, p.data[i*w:(i+1)*w]...)
-		}
-	}
-	return j
-}
-
-// sumRows sets dst (p.cols per system) to the column sums of the rows idx. sum is
+// sumRows sets dst (p.cols columns) to the column sums of the rows idx. sum is
 // scratch space of p.words words.
-func (p *packed) sumRows(dst []int64, sum []uint64, idx []int32) {
+func sumRows[I int32 | uint16](p *packed, dst []int64, sum []uint64, idx []I) {
 	clear(dst)
 	data, words := p.data, p.words
 	for len(idx) > 0 {
 		run := idx[:min(p.flush, len(idx))]
 		idx = idx[len(run):]
 		switch words {
-		case 6:
-			// Two systems at order 4 in 16-bit lanes, side by side.
-			var s0, s1, s2, s3, s4, s5 uint64
-			for _, i := range run {
-				r := data[int(i)*6 : int(i)*6+6 : int(i)*6+6]
-				s0 += r[0]
-				s1 += r[1]
-				s2 += r[2]
-				s3 += r[3]
-				s4 += r[4]
-				s5 += r[5]
-			}
-			sum[0], sum[1], sum[2], sum[3], sum[4], sum[5] = s0, s1, s2, s3, s4, s5
 		case 3:
-			// Order 4 in 16-bit lanes: keep the sums in registers.
+			// One system at order 4 in 16-bit lanes: keep the sums in registers.
 			var s0, s1, s2 uint64
 			for _, i := range run {
 				r := data[int(i)*3 : int(i)*3+3 : int(i)*3+3]
@@ -225,7 +211,7 @@ func (p *packed) sumRows(dst []int64, sum []uint64, idx []int32) {
 			}
 			sum[0], sum[1], sum[2] = s0, s1, s2
 		case 5:
-			// Order 4 in 32-bit lanes.
+			// Two systems at order 4 in 16-bit lanes, or one in 32-bit lanes.
 			var s0, s1, s2, s3, s4 uint64
 			for _, i := range run {
 				r := data[int(i)*5 : int(i)*5+5 : int(i)*5+5]
@@ -267,20 +253,24 @@ func (sc *Scorer) scoreSums(sum []int64, f32 bool) float64 {
 const resampleBlock = 16
 
 // bootstrapScores draws n resamples of the segments with numpy's
-// rng.choice(len(segs), size=(n, len(segs))) and returns, for each system in sys, the
+// rng.choice(len(segs), size=(n, len(segs))) and returns, for each system of all (see
+// pack: the systems side by side), the
 // scores of its statistics summed over each resample. All systems see the same
 // resamples, as in sacreBLEU's paired bootstrap.
-func (sc *Scorer) bootstrapScores(ctx context.Context, g *nprand.Generator, n int, sys []packed) ([][]float64, error) {
-	nseg := len(sys[0].data) / sys[0].words
-	all := join(sys)
-	out := make([][]float64, len(sys))
+func (sc *Scorer) bootstrapScores(ctx context.Context, g *nprand.Generator, n int, all packed) ([][]float64, error) {
+	k := all.cols / (2 + 2*sc.cfg.MaxOrder) // systems side by side
+	nseg := len(all.data) / all.words
+	out := make([][]float64, k)
 	for i := range out {
 		out[i] = make([]float64, n)
 	}
 	draw := g.NewBounded(uint64(nseg))
+	// Indices are uint16 when they fit, which halves the memory they pass through.
+	small := nseg <= 1<<16
 	type block struct {
 		first, count int
 		idx          []int32
+		idx16        []uint16
 	}
 	done := 0
 	fill := func(b *block) (bool, error) {
@@ -288,21 +278,34 @@ func (sc *Scorer) bootstrapScores(ctx context.Context, g *nprand.Generator, n in
 			return false, nil
 		}
 		b.first, b.count = done, min(resampleBlock, n-done)
-		if cap(b.idx) < b.count*nseg {
-			b.idx = make([]int32, resampleBlock*nseg)
+		if small {
+			if cap(b.idx16) < b.count*nseg {
+				b.idx16 = make([]uint16, resampleBlock*nseg)
+			}
+			b.idx16 = b.idx16[:b.count*nseg]
+			draw.FillUint16(b.idx16)
+		} else {
+			if cap(b.idx) < b.count*nseg {
+				b.idx = make([]int32, resampleBlock*nseg)
+			}
+			b.idx = b.idx[:b.count*nseg]
+			draw.FillInt32(b.idx)
 		}
-		b.idx = b.idx[:b.count*nseg]
-		draw.FillInt32(b.idx)
 		done += b.count
 		return true, nil
 	}
 	work := func(b *block) struct{} {
 		sum := make([]uint64, all.words)
-		cols := make([]int64, len(sys)*all.cols)
+		cols := make([]int64, all.cols)
+		per := all.cols / k
 		for r := range b.count {
-			all.sumRows(cols, sum, b.idx[r*nseg:(r+1)*nseg])
-			for s := range sys {
-				out[s][b.first+r] = sc.scoreSums(cols[s*all.cols:(s+1)*all.cols], true)
+			if small {
+				sumRows(&all, cols, sum, b.idx16[r*nseg:(r+1)*nseg])
+			} else {
+				sumRows(&all, cols, sum, b.idx[r*nseg:(r+1)*nseg])
+			}
+			for s := range k {
+				out[s][b.first+r] = sc.scoreSums(cols[s*per:(s+1)*per], true)
 			}
 		}
 		return struct{}{}
@@ -335,7 +338,7 @@ func (sc *Scorer) Bootstrap(ctx context.Context, segs []Stats, r Resample) (Inte
 	if err != nil {
 		return Interval{}, err
 	}
-	scores, err := sc.bootstrapScores(ctx, newGenerator(seed, random), r.N, sc.pack(false, segs))
+	scores, err := sc.bootstrapScores(ctx, newGenerator(seed, random), r.N, sc.pack(false, true, segs)[0])
 	if err != nil {
 		return Interval{}, err
 	}
@@ -387,7 +390,7 @@ func (sc *Scorer) PairedBootstrap(ctx context.Context, base []Stats, systems [][
 	}
 	res := Paired{N: r.N, Seed: seedString(seed, random)}
 
-	all := sc.pack(false, append([][]Stats{base}, systems...)...)
+	all := sc.pack(false, true, append([][]Stats{base}, systems...)...)[0]
 	// sacreBLEU seeds the generator of the paired test with None when the seed is 0;
 	// the baseline's interval always uses the seed as given.
 	scores, err := sc.bootstrapScores(ctx, newGenerator(seed, random || seed == 0), r.N, all)
@@ -397,7 +400,7 @@ func (sc *Scorer) PairedBootstrap(ctx context.Context, base []Stats, systems [][
 	baseScores := scores[0]
 	if seed == 0 && !random {
 		// The baseline's own resampling used seed 0.
-		b, err := sc.bootstrapScores(ctx, nprand.New(0), r.N, all[:1])
+		b, err := sc.bootstrapScores(ctx, nprand.New(0), r.N, sc.pack(false, true, base)[0])
 		if err != nil {
 			return Paired{}, err
 		}
@@ -476,7 +479,7 @@ const arTrialBlock = 1024
 // time: for each group of eight segments a table holds A's sums for all 256 masks of
 // the group, and each trial adds one table entry per group.
 func (sc *Scorer) arCount(ctx context.Context, base, sys []Stats, trials int, g *nprand.Generator, delta float64) (int, error) {
-	pk := sc.pack(true, base, sys)
+	pk := sc.pack(true, false, base, sys)
 	pb, ps := pk[0], pk[1]
 	nseg := len(base)
 	lanes, cols := pb.words, pb.cols

@@ -113,11 +113,19 @@ func (b *Bounded) FillInt32(dst []int32) {
 	fillBounded(b, dst)
 }
 
+// FillUint16 is Fill for uint16 values; it panics if n > 2^16.
+func (b *Bounded) FillUint16(dst []uint16) {
+	if b.n-1 > math.MaxUint16 && b.n != 0 {
+		panic("nprand: bound too large for uint16")
+	}
+	fillBounded(b, dst)
+}
+
 // FillUint64 is Fill for uint64 values; it accepts every n.
 func (b *Bounded) FillUint64(dst []uint64) { fillBounded(b, dst) }
 
 // fillBounded is random_bounded_uint64_fill with off = 0 and rng = b.n-1.
-func fillBounded[T int | int32 | uint64](b *Bounded, dst []T) {
+func fillBounded[T int | int32 | uint16 | uint64](b *Bounded, dst []T) {
 	if len(dst) == 0 {
 		return
 	}
@@ -150,7 +158,7 @@ func fillBounded[T int | int32 | uint64](b *Bounded, dst []T) {
 // (state k+4 from state k), which lets the processor overlap the 128-bit
 // multiplications; the draws and the final state are the same as one step at
 // a time.
-func fillLemire32[T int | int32 | uint64](p *PCG64, excl, thr uint32, dst []T) {
+func fillLemire32[T int | int32 | uint16 | uint64](p *PCG64, excl, thr uint32, dst []T) {
 	hi, lo, incHi, incLo := p.hi, p.lo, p.incHi, p.incLo
 	has, buf := p.hasUint32, p.uinteger
 	i := 0
