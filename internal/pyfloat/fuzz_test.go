@@ -115,7 +115,10 @@ func FuzzStatisticsMean(f *testing.F) {
 	f.Add(seed(5e-324, 0))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n := len(data) / 8
-		if n == 0 {
+		if n == 0 || n > 64 {
+			// The big.Rat reference slows down with many values of very different
+			// magnitudes (GCDs of 2000-bit numbers); 64 values exercise the
+			// accumulator's carries as well as more.
 			return
 		}
 		xs := make([]float64, n)
