@@ -63,7 +63,7 @@ func newBenchScorer(b *testing.B, c bleu.Config) *bleu.Scorer {
 }
 
 // benchSegStats returns the per-segment statistics of hyps against refs.
-func benchSegStats(b *testing.B, sc *bleu.Scorer, hyps, refs []string) []bleu.Stats {
+func benchSegStats(b *testing.B, sc *bleu.Scorer, hyps, refs []string) bleu.SegmentStats {
 	b.Helper()
 	src, err := bleu.Streams(hyps, refs)
 	if err != nil {
@@ -230,10 +230,10 @@ func BenchmarkBootstrap(b *testing.B) {
 
 // benchPaired returns the per-segment statistics of the baseline and of the second
 // system, and the bytes of the three files.
-func benchPaired(b *testing.B, sc *bleu.Scorer) (base []bleu.Stats, sys [][]bleu.Stats, size int64) {
+func benchPaired(b *testing.B, sc *bleu.Scorer) (base bleu.SegmentStats, sys []bleu.SegmentStats, size int64) {
 	c := benchCorpus(b, benchTestLines)
 	base = benchSegStats(b, sc, c.Hyp, c.Ref)
-	sys = [][]bleu.Stats{benchSegStats(b, sc, c.Sys2, c.Ref)}
+	sys = []bleu.SegmentStats{benchSegStats(b, sc, c.Sys2, c.Ref)}
 	size = c.InputBytes()
 	for _, l := range c.Sys2 {
 		size += int64(len(l) + 1)

@@ -104,12 +104,12 @@ func (sc *Scorer) CorpusFrom(ctx context.Context, src Source) (Score, error) {
 
 // CorpusStats returns the merged statistics of the segments of src and, when
 // perSegment is set, the statistics of every segment in order (which the bootstrap and
-// paired tests need). The work runs on Config.Workers goroutines in shards of
+// paired tests need; otherwise the SegmentStats is empty). The work runs on Config.Workers goroutines in shards of
 // ShardSize segments; src is read on the caller's goroutine.
 //
 // A segment without any reference is an error wrapping ErrNoReference; an error from
 // src is returned as it is. Both stop the computation, as does ctx.
-func (sc *Scorer) CorpusStats(ctx context.Context, src Source, perSegment bool) (Stats, []Stats, error) {
+func (sc *Scorer) CorpusStats(ctx context.Context, src Source, perSegment bool) (Stats, SegmentStats, error) {
 	type shardIn struct {
 		first int64 // index of the first segment
 		hyps  []string
@@ -117,7 +117,7 @@ func (sc *Scorer) CorpusStats(ctx context.Context, src Source, perSegment bool) 
 	}
 	var (
 		total Stats
-		all   []Stats
+		all   = SegmentStats{Order: sc.cfg.MaxOrder}
 		next  int64
 	)
 	fill := func(s *shardIn) (bool, error) {
@@ -147,39 +147,39 @@ func (sc *Scorer) CorpusStats(ctx context.Context, src Source, perSegment bool) 
 	}
 	type shardOut struct {
 		st   Stats
-		segs []Stats // per-segment statistics, when asked for
+		segs SegmentStats // per-segment statistics, when asked for
 	}
 	work := func(s *shardIn) shardOut {
 		w := sc.getScratch()
 		defer sc.putScratch(w)
 		var out shardOut
 		if perSegment {
-			out.segs = make([]Stats, 0, len(s.hyps))
+			out.segs = SegmentStats{Order: sc.cfg.MaxOrder, Rows: make([]int32, 0, len(s.hyps)*(2+2*sc.cfg.MaxOrder))}
 		}
 		for i, hyp := range s.hyps {
 			seg := w.segment(sc, hyp, s.refs[i])
 			out.st.Merge(seg)
 			if perSegment {
-				out.segs = append(out.segs, seg)
+				out.segs.Append(seg)
 			}
 		}
 		sc.cfg.Logger.Debug("shard done", "first", s.first, "segments", len(s.hyps))
 		return out
 	}
-	var parts [][]Stats
+	var parts [][]int32
 	merge := func(o shardOut) {
 		total.Merge(o.st)
 		if perSegment {
-			parts = append(parts, o.segs)
+			parts = append(parts, o.segs.Rows)
 		}
 	}
 	err := shard.Run(ctx, sc.cfg.Workers, func() *shardIn { return new(shardIn) }, fill, work, merge)
 	if err != nil || !perSegment {
-		return total, nil, err
+		return total, all, err
 	}
-	all = make([]Stats, 0, total.Segments)
+	all.Rows = make([]int32, 0, int(total.Segments)*all.Cols())
 	for _, p := range parts {
-		all = append(all, p...)
+		all.Rows = append(all.Rows, p...)
 	}
 	return total, all, nil
 }

@@ -98,12 +98,17 @@ func TestWorkersAndStreamingAgree(t *testing.T) {
 
 			st, segs, err := sc.CorpusStats(ctx, &sliceSource{hyps: hyps, refs: refs}, true)
 			require.NoError(t, err)
-			require.Len(t, segs, len(hyps))
-			for k := range segs {
-				if segs[k] != sc.Segment(hyps[k], []string{refs[k]}) {
+			require.Equal(t, len(hyps), segs.Len())
+			for k := range segs.Len() {
+				want := sc.Segment(hyps[k], []string{refs[k]})
+				want.MinRefs, want.MaxRefs, want.TokenizedPeriods = 0, 0, 0
+				if segs.At(k) != want {
 					t.Fatalf("segment %d statistics differ from Segment, workers=%d", k, workers)
 				}
 			}
+			sum := segs.Sum()
+			sum.MinRefs, sum.MaxRefs, sum.TokenizedPeriods = st.MinRefs, st.MaxRefs, st.TokenizedPeriods
+			require.Equal(t, st, sum, "the rows add up to the corpus statistics")
 			require.Equal(t, oneRef, sc.Score(st))
 		}
 	}
@@ -155,9 +160,9 @@ func TestResamplingIndependentOfWorkers(t *testing.T) {
 		require.NoError(t, err)
 		iv, err := sc.Bootstrap(ctx, base, bleu.Resample{N: 100})
 		require.NoError(t, err)
-		bs, err := sc.PairedBootstrap(ctx, base, [][]bleu.Stats{sys}, bleu.Resample{N: 100, Seed: "7"})
+		bs, err := sc.PairedBootstrap(ctx, base, []bleu.SegmentStats{sys}, bleu.Resample{N: 100, Seed: "7"})
 		require.NoError(t, err)
-		ar, err := sc.PairedAR(ctx, base, [][]bleu.Stats{sys}, bleu.Resample{N: 300})
+		ar, err := sc.PairedAR(ctx, base, []bleu.SegmentStats{sys}, bleu.Resample{N: 300})
 		require.NoError(t, err)
 		got := []any{iv, bs, ar}
 		if i == 0 {
@@ -202,10 +207,14 @@ func TestErrors(t *testing.T) {
 	_, err = sc.Corpus(cancelled, hyps, refs)
 	require.ErrorIs(t, err, context.Canceled)
 
-	_, err = sc.Bootstrap(ctx, nil, bleu.Resample{})
+	_, err = sc.Bootstrap(ctx, bleu.SegmentStats{}, bleu.Resample{})
 	require.ErrorIs(t, err, bleu.ErrConfig)
-	_, err = sc.Bootstrap(ctx, []bleu.Stats{sc.Segment("a", []string{"a"})}, bleu.Resample{Seed: "twelve"})
+	var one bleu.SegmentStats
+	one.Append(sc.Segment("a", []string{"a"}))
+	_, err = sc.Bootstrap(ctx, one, bleu.Resample{Seed: "twelve"})
 	require.ErrorIs(t, err, bleu.ErrConfig)
+	_, err = sc.Bootstrap(ctx, bleu.SegmentStats{Order: 3, Rows: make([]int32, 8)}, bleu.Resample{})
+	require.ErrorIs(t, err, bleu.ErrConfig, "order mismatch")
 }
 
 // TestPairedSeedZero checks sacreBLEU's seed-0 quirk: the paired systems are drawn
@@ -221,11 +230,11 @@ func TestPairedSeedZero(t *testing.T) {
 	require.NoError(t, err)
 	iv, err := sc.Bootstrap(ctx, base, bleu.Resample{N: 200, Seed: "0"})
 	require.NoError(t, err)
-	res, err := sc.PairedBootstrap(ctx, base, [][]bleu.Stats{sys}, bleu.Resample{N: 200, Seed: "0"})
+	res, err := sc.PairedBootstrap(ctx, base, []bleu.SegmentStats{sys}, bleu.Resample{N: 200, Seed: "0"})
 	require.NoError(t, err)
 	require.Equal(t, "0", res.Seed)
 	require.Equal(t, iv.CI, *res.Baseline.CI, "the baseline's interval uses seed 0")
-	seeded, err := sc.PairedBootstrap(ctx, base, [][]bleu.Stats{sys}, bleu.Resample{N: 200, Seed: "1"})
+	seeded, err := sc.PairedBootstrap(ctx, base, []bleu.SegmentStats{sys}, bleu.Resample{N: 200, Seed: "1"})
 	require.NoError(t, err)
 	require.NotEqual(t, seeded.Systems[0].Mean, res.Systems[0].Mean)
 }

@@ -100,19 +100,6 @@ type packed struct {
 	data  []uint64
 }
 
-// segColumn returns column c of sacreBLEU's statistics row of s.
-func segColumn(s *Stats, order, c int) int64 {
-	switch {
-	case c == 0:
-		return s.HypLen
-	case c == 1:
-		return s.RefLen
-	case c < 2+order:
-		return s.Correct[c-2]
-	}
-	return s.Total[c-2-order]
-}
-
 // pack lays out the segments of every system with one lane width, each system on its
 // own or, when joint is set, all systems side by side in one row, so that one resampled
 // index reads every system's statistics from adjacent memory. Rows are summed in runs
@@ -120,22 +107,22 @@ func segColumn(s *Stats, order, c int) int64 {
 // of two systems (the randomization test's pseudo-systems) and is never flushed, so
 // the lanes must hold such totals. Otherwise (resampling), 16-bit lanes are used when
 // at least 16 rows fit in them.
-func (sc *Scorer) pack(totals, joint bool, systems ...[]Stats) []packed {
-	order := sc.cfg.MaxOrder
-	cols := 2 + 2*order
+func (sc *Scorer) pack(totals, joint bool, systems ...SegmentStats) []packed {
+	cols := 2 + 2*sc.cfg.MaxOrder
 	var maxv, big int64
 	nseg := 0
 	for _, segs := range systems {
-		nseg = max(nseg, len(segs))
+		n := segs.Len()
+		nseg = max(nseg, n)
 		for c := range cols {
 			var m, total int64
-			for i := range segs {
-				v := segColumn(&segs[i], order, c)
+			for i := range n {
+				v := int64(segs.Rows[i*cols+c])
 				m = max(m, v)
 				total += v
 			}
 			maxv = max(maxv, m)
-			big = max(big, min(m*int64(len(segs)), 2*total))
+			big = max(big, min(m*int64(n), 2*total))
 		}
 	}
 	width, flush := uint(64), nseg
@@ -149,30 +136,29 @@ func (sc *Scorer) pack(totals, joint bool, systems ...[]Stats) []packed {
 	layout := func(cols int) packed {
 		return packed{cols: cols, width: width, words: (cols + per - 1) / per, flush: max(flush, 1)}
 	}
-	// put stores column c of s at column at of row i of p.
-	put := func(p *packed, i, at int, s *Stats, c int) {
-		p.data[i*p.words+at/per] |= uint64(segColumn(s, order, c)) << (uint(at%per) * width)
+	// put stores the row of segment i of s at column off of row i of p.
+	put := func(p *packed, i, off int, s *SegmentStats) {
+		for c, v := range s.Rows[i*cols : (i+1)*cols] {
+			at := off + c
+			p.data[i*p.words+at/per] |= uint64(v) << (uint(at%per) * width)
+		}
 	}
 	if joint {
 		p := layout(len(systems) * cols)
 		p.data = make([]uint64, nseg*p.words)
-		for k, segs := range systems {
-			for i := range segs {
-				for c := range cols {
-					put(&p, i, k*cols+c, &segs[i], c)
-				}
+		for k := range systems {
+			for i := range systems[k].Len() {
+				put(&p, i, k*cols, &systems[k])
 			}
 		}
 		return []packed{p}
 	}
 	out := make([]packed, len(systems))
-	for k, segs := range systems {
+	for k := range systems {
 		p := layout(cols)
-		p.data = make([]uint64, len(segs)*p.words)
-		for i := range segs {
-			for c := range cols {
-				put(&p, i, c, &segs[i], c)
-			}
+		p.data = make([]uint64, systems[k].Len()*p.words)
+		for i := range systems[k].Len() {
+			put(&p, i, 0, &systems[k])
 		}
 		out[k] = p
 	}
@@ -327,12 +313,15 @@ func estimateCI(scores []float64) (mean, ci float64) {
 // Bootstrap estimates the 95% confidence interval of a single system's score from its
 // per-segment statistics (from CorpusStats) with sacreBLEU's bootstrap: resample
 // indices from numpy's default_rng(seed), and the mean as Python's statistics.mean.
-func (sc *Scorer) Bootstrap(ctx context.Context, segs []Stats, r Resample) (Interval, error) {
+func (sc *Scorer) Bootstrap(ctx context.Context, segs SegmentStats, r Resample) (Interval, error) {
 	if r.N == 0 {
 		r.N = DefaultBootstrap
 	}
-	if r.N < 1 || len(segs) == 0 {
-		return Interval{}, fmt.Errorf("%w: bootstrap needs resamples and segments (got %d and %d)", ErrConfig, r.N, len(segs))
+	if err := sc.checkSegs(segs); err != nil {
+		return Interval{}, err
+	}
+	if r.N < 1 || segs.Len() == 0 {
+		return Interval{}, fmt.Errorf("%w: bootstrap needs resamples and segments (got %d and %d)", ErrConfig, r.N, segs.Len())
 	}
 	seed, random, sig, err := r.seed()
 	if err != nil {
@@ -348,30 +337,36 @@ func (sc *Scorer) Bootstrap(ctx context.Context, segs []Stats, r Resample) (Inte
 	return iv, nil
 }
 
-func (sc *Scorer) checkPaired(base []Stats, systems [][]Stats, r *Resample, def int) error {
+// checkSegs checks that segs has the Scorer's order.
+func (sc *Scorer) checkSegs(segs SegmentStats) error {
+	if segs.order() != sc.cfg.MaxOrder || len(segs.Rows)%segs.Cols() != 0 {
+		return fmt.Errorf("%w: segment statistics of order %d (%d values), scorer of order %d",
+			ErrConfig, segs.order(), len(segs.Rows), sc.cfg.MaxOrder)
+	}
+	return nil
+}
+
+func (sc *Scorer) checkPaired(base SegmentStats, systems []SegmentStats, r *Resample, def int) error {
 	if r.N == 0 {
 		r.N = def
 	}
 	if r.N < 1 {
 		return fmt.Errorf("%w: %d resamples or trials", ErrConfig, r.N)
 	}
-	if len(base) == 0 {
+	for _, s := range append([]SegmentStats{base}, systems...) {
+		if err := sc.checkSegs(s); err != nil {
+			return err
+		}
+	}
+	if base.Len() == 0 {
 		return fmt.Errorf("%w: no segments", ErrConfig)
 	}
 	for i, s := range systems {
-		if len(s) != len(base) {
-			return fmt.Errorf("%w: baseline has %d segments, system %d has %d", ErrLengthMismatch, len(base), i+1, len(s))
+		if s.Len() != base.Len() {
+			return fmt.Errorf("%w: baseline has %d segments, system %d has %d", ErrLengthMismatch, base.Len(), i+1, s.Len())
 		}
 	}
 	return nil
-}
-
-func merged(segs []Stats) Stats {
-	var t Stats
-	for _, s := range segs {
-		t.Merge(s)
-	}
-	return t
 }
 
 func ptr(x float64) *float64 { return &x }
@@ -380,7 +375,7 @@ func ptr(x float64) *float64 { return &x }
 // against the baseline (Koehn, 2004): every system and the baseline are scored on the
 // same r.N resamples; the p-value of a system is the share of resamples whose
 // centred absolute score difference exceeds the actual difference.
-func (sc *Scorer) PairedBootstrap(ctx context.Context, base []Stats, systems [][]Stats, r Resample) (Paired, error) {
+func (sc *Scorer) PairedBootstrap(ctx context.Context, base SegmentStats, systems []SegmentStats, r Resample) (Paired, error) {
 	if err := sc.checkPaired(base, systems, &r, DefaultBootstrap); err != nil {
 		return Paired{}, err
 	}
@@ -390,7 +385,7 @@ func (sc *Scorer) PairedBootstrap(ctx context.Context, base []Stats, systems [][
 	}
 	res := Paired{N: r.N, Seed: seedString(seed, random)}
 
-	all := sc.pack(false, true, append([][]Stats{base}, systems...)...)[0]
+	all := sc.pack(false, true, append([]SegmentStats{base}, systems...)...)[0]
 	// sacreBLEU seeds the generator of the paired test with None when the seed is 0;
 	// the baseline's interval always uses the seed as given.
 	scores, err := sc.bootstrapScores(ctx, newGenerator(seed, random || seed == 0), r.N, all)
@@ -406,13 +401,13 @@ func (sc *Scorer) PairedBootstrap(ctx context.Context, base []Stats, systems [][
 		}
 		baseScores = b[0]
 	}
-	baseScore := sc.Score(merged(base)).Score
+	baseScore := sc.Score(base.Sum()).Score
 	m, ci := estimateCI(baseScores)
 	res.Baseline = PairedResult{Score: baseScore, Mean: ptr(m), CI: ptr(ci)}
 
 	diffs := make([]float64, r.N)
 	for k, s := range systems {
-		sysScore := sc.Score(merged(s)).Score
+		sysScore := sc.Score(s.Sum()).Score
 		delta := abs(baseScore - sysScore)
 		sysScores := scores[k+1]
 		for i := range diffs {
@@ -441,7 +436,7 @@ func (sc *Scorer) PairedBootstrap(ctx context.Context, base []Stats, systems [][
 // segment's statistics are swapped between the two systems with probability 1/2; the
 // p-value is the share of trials whose absolute score difference exceeds the actual
 // one.
-func (sc *Scorer) PairedAR(ctx context.Context, base []Stats, systems [][]Stats, r Resample) (Paired, error) {
+func (sc *Scorer) PairedAR(ctx context.Context, base SegmentStats, systems []SegmentStats, r Resample) (Paired, error) {
 	if err := sc.checkPaired(base, systems, &r, DefaultTrials); err != nil {
 		return Paired{}, err
 	}
@@ -450,10 +445,10 @@ func (sc *Scorer) PairedAR(ctx context.Context, base []Stats, systems [][]Stats,
 		return Paired{}, err
 	}
 	res := Paired{N: r.N, Seed: seedString(seed, random)}
-	baseScore := sc.Score(merged(base)).Score
+	baseScore := sc.Score(base.Sum()).Score
 	res.Baseline = PairedResult{Score: baseScore}
 	for _, s := range systems {
-		sysScore := sc.Score(merged(s)).Score
+		sysScore := sc.Score(s.Sum()).Score
 		count, err := sc.arCount(ctx, base, s, r.N, newGenerator(seed, random || seed == 0), abs(baseScore-sysScore))
 		if err != nil {
 			return Paired{}, err
@@ -478,17 +473,15 @@ const arTrialBlock = 1024
 // and B is the complement, so B = base + sys - A. A is summed eight segments at a
 // time: for each group of eight segments a table holds A's sums for all 256 masks of
 // the group, and each trial adds one table entry per group.
-func (sc *Scorer) arCount(ctx context.Context, base, sys []Stats, trials int, g *nprand.Generator, delta float64) (int, error) {
+func (sc *Scorer) arCount(ctx context.Context, base, sys SegmentStats, trials int, g *nprand.Generator, delta float64) (int, error) {
 	pk := sc.pack(true, false, base, sys)
 	pb, ps := pk[0], pk[1]
-	nseg := len(base)
+	nseg := base.Len()
 	lanes, cols := pb.words, pb.cols
 	both := make([]int64, cols)
-	for _, segs := range [][]Stats{base, sys} {
-		for i := range segs {
-			for c := range cols {
-				both[c] += segColumn(&segs[i], sc.cfg.MaxOrder, c)
-			}
+	for _, segs := range []SegmentStats{base, sys} {
+		for i, v := range segs.Rows {
+			both[i%cols] += int64(v)
 		}
 	}
 	groups := (nseg + 7) / 8

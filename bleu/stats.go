@@ -57,3 +57,73 @@ func (s *Stats) NRefs() int {
 	}
 	return s.MinRefs
 }
+
+// SegmentStats holds the statistics of every segment of a corpus, in order and
+// compactly, for the bootstrap and the paired tests: row i (Cols() values of Rows from
+// i·Cols()) is segment i's [hyp_len, ref_len, correct_1..N, total_1..N], sacreBLEU's
+// layout, for N = Order. CorpusStats builds it; Append adds a segment.
+type SegmentStats struct {
+	// Order is the maximum n-gram order N of the rows. Default (when 0): 4.
+	Order int
+	// Rows holds the rows one after another.
+	Rows []int32
+}
+
+func (s *SegmentStats) order() int {
+	if s.Order == 0 {
+		return DefaultMaxOrder
+	}
+	return s.Order
+}
+
+// Cols is the number of values per segment, 2+2·Order.
+func (s *SegmentStats) Cols() int { return 2 + 2*s.order() }
+
+// Len is the number of segments.
+func (s *SegmentStats) Len() int { return len(s.Rows) / s.Cols() }
+
+// Append adds the statistics of one segment (counts above 2^31-1 do not occur in one
+// segment and are not representable).
+func (s *SegmentStats) Append(st Stats) {
+	n := s.order()
+	s.Rows = append(s.Rows, int32(st.HypLen), int32(st.RefLen))
+	for i := range n {
+		s.Rows = append(s.Rows, int32(st.Correct[i]))
+	}
+	for i := range n {
+		s.Rows = append(s.Rows, int32(st.Total[i]))
+	}
+}
+
+// At returns the statistics of segment i (without the per-corpus fields MinRefs,
+// MaxRefs and TokenizedPeriods, which a row does not keep).
+func (s *SegmentStats) At(i int) Stats {
+	n, c := s.order(), s.Cols()
+	row := s.Rows[i*c : (i+1)*c]
+	st := Stats{Segments: 1, HypLen: int64(row[0]), RefLen: int64(row[1])}
+	for k := range n {
+		st.Correct[k] = int64(row[2+k])
+		st.Total[k] = int64(row[2+n+k])
+	}
+	return st
+}
+
+// Sum returns the sum of the rows as Stats (without MinRefs, MaxRefs and
+// TokenizedPeriods).
+func (s *SegmentStats) Sum() Stats {
+	n, c := s.order(), s.Cols()
+	var st Stats
+	var sum [2 + 2*MaxOrderLimit]int64
+	for i := 0; i < len(s.Rows); i += c {
+		for k, v := range s.Rows[i : i+c] {
+			sum[k] += int64(v)
+		}
+	}
+	st.Segments = int64(s.Len())
+	st.HypLen, st.RefLen = sum[0], sum[1]
+	for k := range n {
+		st.Correct[k] = sum[2+k]
+		st.Total[k] = sum[2+n+k]
+	}
+	return st
+}

@@ -205,6 +205,7 @@ func (rd *Reader) init(r io.Reader, c Config) error {
 	// A read error met while detecting is reported by Next, with its line.
 	switch rd.format {
 	case Text:
+		lr.own = true
 		rd.dec = &textDecoder{lr: lr, name: rd.name, keep: c.KeepTrailingSpace}
 	case JSONL:
 		rd.dec = newJSONLDecoder(lr, rd.name, c)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/sophia-ai/sophia-eval/internal/pystr"
 )
@@ -31,6 +32,10 @@ type lineReader struct {
 	err     error // r returned this error; reported once buf is drained
 	grow    int   // the buffer doubles up to this size while reads fill it
 	filled  bool  // the last fill filled the buffer
+	// own makes the chunks handed out permanent: bytes once handed out are never
+	// written again, because the unread rest moves to a new buffer instead of to the
+	// front of this one. The text decoder then keeps chunks without copying them.
+	own bool
 }
 
 // newLineReader returns a lineReader of r whose buffer starts at size bytes
@@ -43,7 +48,12 @@ func newLineReader(r io.Reader, size, grow int) *lineReader {
 // is full, then reads until the buffer is full, EOF or an error.
 func (l *lineReader) fill() {
 	if l.start > 0 {
-		n := copy(l.buf, l.buf[l.start:l.end])
+		dst := l.buf
+		if l.own {
+			dst = make([]byte, len(l.buf))
+		}
+		n := copy(dst, l.buf[l.start:l.end])
+		l.buf = dst
 		l.scanned -= l.start
 		l.end = n
 		l.start = 0
@@ -135,9 +145,10 @@ type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-// textDecoder yields the lines of a text input. Each chunk from the lineReader
-// is converted to one string, and lines are substrings of it: one allocation per
-// chunk (about 1 MiB), not one per line.
+// textDecoder yields the lines of a text input. Each chunk becomes one string and
+// lines are substrings of it, so nothing is allocated per line. When the lineReader
+// owns its chunks (see lineReader.own; NewReader sets it), the chunk becomes a string
+// without a copy, so every byte of the input is allocated once.
 type textDecoder struct {
 	lr    *lineReader
 	name  string
@@ -158,7 +169,11 @@ func (d *textDecoder) next(it *Item) error {
 			}
 			return &Error{Name: d.name, Line: d.line + 1, Err: readError(err)}
 		}
-		d.chunk = string(c)
+		if d.lr.own {
+			d.chunk = unsafe.String(unsafe.SliceData(c), len(c)) // never written again
+		} else {
+			d.chunk = string(c)
+		}
 		d.pos = 0
 		d.valid = utf8.Valid(c)
 	}

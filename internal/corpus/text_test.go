@@ -33,7 +33,15 @@ func refLines(in string, keep bool) []string {
 // readText reads in as text through a lineReader with the given buffer size.
 func readText(t testing.TB, r io.Reader, size int, keep bool) ([]string, error) {
 	t.Helper()
-	d := &textDecoder{lr: newLineReader(r, size, 4*size), name: "t.txt", keep: keep}
+	return readTextOwn(t, r, size, keep, false)
+}
+
+// readTextOwn is readText with the lineReader's own mode set as given.
+func readTextOwn(t testing.TB, r io.Reader, size int, keep, own bool) ([]string, error) {
+	t.Helper()
+	lr := newLineReader(r, size, 4*size)
+	lr.own = own
+	d := &textDecoder{lr: lr, name: "t.txt", keep: keep}
 	var out []string
 	for n := int64(1); ; n++ {
 		var it Item
@@ -90,11 +98,14 @@ func TestTextLines(t *testing.T) {
 				texts = append(texts, it.Texts...)
 			}
 			assert.Equal(t, tt.want, texts)
-			// Any buffer size and any read size give the same lines.
-			for _, size := range []int{1, 2, 3, 7, 64} {
-				got, err := readText(t, iotest.OneByteReader(strings.NewReader(tt.in)), size, false)
-				require.NoError(t, err)
-				assert.Equal(t, tt.want, got, "buffer %d", size)
+			// Any buffer size and any read size give the same lines, with the
+			// chunks copied or owned.
+			for _, own := range []bool{false, true} {
+				for _, size := range []int{1, 2, 3, 7, 64} {
+					got, err := readTextOwn(t, iotest.OneByteReader(strings.NewReader(tt.in)), size, false, own)
+					require.NoError(t, err)
+					assert.Equal(t, tt.want, got, "buffer %d, own %v", size, own)
+				}
 			}
 		})
 	}

@@ -276,7 +276,7 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 	var (
 		names    []string
 		totals   []bleu.Stats
-		segStats [][]bleu.Stats
+		segStats []bleu.SegmentStats
 	)
 	if len(o.inputs) == 0 {
 		// Systems on stdin, one tab-separated field each.
@@ -579,14 +579,14 @@ func (o *bleuOptions) systemNames(e *env) ([]string, error) {
 // systems at once. The errors are reported as sacreBLEU reports them, for the first
 // system in order that has one.
 func scoreFiles(ctx context.Context, e *env, o *bleuOptions, cfg bleu.Config, names []string,
-	hypCfg, refCfg corpus.Config, perSegment bool) ([]bleu.Stats, [][]bleu.Stats, error) {
+	hypCfg, refCfg corpus.Config, perSegment bool) ([]bleu.Stats, []bleu.SegmentStats, error) {
 	cfg.Workers = max(1, shard.Workers(o.workers)/len(names))
 	sc, err := bleu.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	totals := make([]bleu.Stats, len(names))
-	segs := make([][]bleu.Stats, len(names))
+	segs := make([]bleu.SegmentStats, len(names))
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
@@ -599,7 +599,9 @@ func scoreFiles(ctx context.Context, e *env, o *bleuOptions, cfg bleu.Config, na
 				return
 			}
 			defer closeSrc()
+			t0 := time.Now()
 			totals[i], segs[i], errs[i] = sc.CorpusStats(ctx, src, perSegment)
+			e.log.Debug("scored system", "system", name, "elapsed", time.Since(t0))
 		}()
 	}
 	wg.Wait()

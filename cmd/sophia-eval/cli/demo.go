@@ -68,14 +68,14 @@ func runDemo(ctx context.Context, e *env, format string) error {
 	for i, it := range labels {
 		refs[i] = it.Texts
 	}
-	stats := func(items []corpus.Item) (bleu.Stats, []bleu.Stats, error) {
+	stats := func(items []corpus.Item) (bleu.Stats, bleu.SegmentStats, error) {
 		hyps := make([]string, len(items))
 		for i, it := range items {
 			hyps[i] = hypText(it)
 		}
 		src, err := bleu.Segments(hyps, refs)
 		if err != nil {
-			return bleu.Stats{}, nil, err
+			return bleu.Stats{}, bleu.SegmentStats{}, err
 		}
 		return sc.CorpusStats(ctx, src, true)
 	}
@@ -87,7 +87,7 @@ func runDemo(ctx context.Context, e *env, format string) error {
 	if err != nil {
 		return err
 	}
-	test, err := sc.PairedBootstrap(ctx, baseSegs, [][]bleu.Stats{tunedSegs}, bleu.Resample{})
+	test, err := sc.PairedBootstrap(ctx, baseSegs, []bleu.SegmentStats{tunedSegs}, bleu.Resample{})
 	if err != nil {
 		return err
 	}
