@@ -39,6 +39,7 @@ type scratch struct {
 	hyp   []uint32
 	ref   []uint32
 	vocab vocab
+	uni   unigrams
 	grams gramTable
 	slow  map[string]*gramEntry // n-gram keys that do not fit in 64 bits
 }
@@ -139,11 +140,15 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 	slow := width*order > 64
 	g := &w.grams
 	if hypLen > 0 && !slow {
-		// Ids are ≥ 1 and < 1<<width, so n-grams of different orders never share a key.
-		g.reset(hypLen * order)
-		for i := range w.hyp {
-			var key uint64
-			for n := 1; n <= order && i+n <= hypLen; n++ {
+		// Unigrams are counted in arrays indexed by token id. Longer n-grams go to
+		// the table: ids are ≥ 1 and < 1<<width, so n-grams of different orders never
+		// share a key.
+		w.uni.reset(w.vocab.n)
+		g.reset(hypLen * (order - 1))
+		for i, id := range w.hyp {
+			w.uni.hyp[id]++
+			key := uint64(id)
+			for n := 2; n <= order && i+n <= hypLen; n++ {
 				key = key<<width | uint64(w.hyp[i+n-1])
 				g.addHyp(key, n)
 			}
@@ -172,11 +177,15 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 			continue
 		}
 		ids := w.ref
-		for i := range ids {
+		for i, id := range ids {
 			// An n-gram the hypothesis lacks has no extension the hypothesis has, so
 			// the scan from i stops at the first miss (or at an unknown token).
-			var key uint64
-			for n := 1; n <= order && i+n <= len(ids); n++ {
+			if id == 0 {
+				continue
+			}
+			w.uni.countRef(id, stamp)
+			key := uint64(id)
+			for n := 2; n <= order && i+n <= len(ids); n++ {
 				id := ids[i+n-1]
 				if id == 0 {
 					break
@@ -198,11 +207,42 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 		}
 		return st
 	}
+	for id := 1; id <= w.vocab.n; id++ {
+		st.Correct[0] += int64(min(w.uni.hyp[id], w.uni.max[id]))
+	}
 	for _, slot := range g.used {
 		e := &g.slots[slot]
 		st.Correct[e.order-1] += int64(min(e.hyp, e.max))
 	}
 	return st
+}
+
+// unigrams counts the hypothesis tokens of a segment by id (1..n), and their
+// highest count in any one reference.
+type unigrams struct {
+	hyp, cur, max, stamp []int32
+}
+
+func (u *unigrams) reset(n int) {
+	if cap(u.hyp) < n+1 {
+		u.hyp = make([]int32, n+1, 2*n+2)
+		u.cur = make([]int32, n+1, 2*n+2)
+		u.max = make([]int32, n+1, 2*n+2)
+		u.stamp = make([]int32, n+1, 2*n+2)
+		return
+	}
+	u.hyp, u.cur, u.max, u.stamp = u.hyp[:n+1], u.cur[:n+1], u.max[:n+1], u.stamp[:n+1]
+	clear(u.hyp)
+	clear(u.max)
+	clear(u.stamp)
+}
+
+func (u *unigrams) countRef(id uint32, stamp int32) {
+	if u.stamp[id] != stamp {
+		u.stamp[id], u.cur[id] = stamp, 0
+	}
+	u.cur[id]++
+	u.max[id] = max(u.max[id], u.cur[id])
 }
 
 // slowHyp counts the hypothesis n-grams with string keys, for segments whose

@@ -329,7 +329,7 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 			return err
 		}
 		if o.sentence {
-			src, closeSrc, err := openSystem(e, o, names[0], hypCfg, refCfg)
+			src, closeSrc, err := openSystem(e, o, names[0], hypCfg, refCfg, nil)
 			if err != nil {
 				return err
 			}
@@ -585,6 +585,24 @@ func scoreFiles(ctx context.Context, e *env, o *bleuOptions, cfg bleu.Config, na
 	if err != nil {
 		return nil, nil, err
 	}
+	// Several systems read the references once, into memory (their per-segment
+	// statistics take memory in proportion anyway, for the tests); one system
+	// streams them.
+	var mem [][]string
+	if len(names) > 1 {
+		refs, err := openRefs(e, o, refCfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		mem, err = refs.readAll()
+		refs.close()
+		if err != nil {
+			return nil, nil, bleuReadError(e, err)
+		}
+		if mem == nil {
+			mem = [][]string{}
+		}
+	}
 	totals := make([]bleu.Stats, len(names))
 	segs := make([]bleu.SegmentStats, len(names))
 	errs := make([]error, len(names))
@@ -593,7 +611,7 @@ func scoreFiles(ctx context.Context, e *env, o *bleuOptions, cfg bleu.Config, na
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			src, closeSrc, err := openSystem(e, o, name, hypCfg, refCfg)
+			src, closeSrc, err := openSystem(e, o, name, hypCfg, refCfg, mem)
 			if err != nil {
 				errs[i] = err
 				return

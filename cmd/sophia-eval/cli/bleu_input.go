@@ -134,41 +134,78 @@ func (rs *refSet) drain() error {
 	}
 }
 
-// readAll reads the references of every remaining segment.
+// readAll reads the references of every remaining segment. The segments' slices
+// share one backing array.
 func (rs *refSet) readAll() ([][]string, error) {
-	var all [][]string
+	var flat []string
+	var ends []int
 	for {
 		refs, err := rs.next()
 		if errors.Is(err, io.EOF) {
-			return all, nil
+			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, append([]string(nil), refs...))
+		flat = append(flat, refs...)
+		ends = append(ends, len(flat))
 	}
+	all := make([][]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		all[i] = flat[start:end:end]
+		start = end
+	}
+	return all, nil
 }
 
 // errEmpty reports a hypothesis file without any segment.
 var errEmpty = errors.New("no segments")
 
+// refStream yields the references of one segment after another: from the files
+// (refSet) or from memory (memRefs).
+type refStream interface {
+	next() ([]string, error)
+	drain() error
+}
+
+// memRefs are references read once for several systems.
+type memRefs struct {
+	segs [][]string
+	i    int
+}
+
+func (m *memRefs) next() ([]string, error) {
+	if m.i == len(m.segs) {
+		return nil, io.EOF
+	}
+	m.i++
+	return m.segs[m.i-1], nil
+}
+
+func (m *memRefs) drain() error { return nil }
+
 // bleuSource streams one hypothesis file against the references.
 type bleuSource struct {
 	hyp  *corpus.Reader
-	refs *refSet
+	refs refStream
 	n    int64 // segments read
 }
 
-// openSystem opens a hypothesis file and the reference files (again) as a source; the
-// returned function closes them.
-func openSystem(e *env, o *bleuOptions, name string, hypCfg, refCfg corpus.Config) (*bleuSource, func(), error) {
-	refs, err := openRefs(e, o, refCfg)
+// openSystem opens a hypothesis file as a source against the references: those in
+// mem when there are (read once for several systems), otherwise the reference files,
+// opened for this system. The returned function closes what it opened.
+func openSystem(e *env, o *bleuOptions, name string, hypCfg, refCfg corpus.Config, mem [][]string) (*bleuSource, func(), error) {
+	hyp, err := openCorpus(e, name, hypCfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	hyp, err := openCorpus(e, name, hypCfg)
+	if mem != nil {
+		return &bleuSource{hyp: hyp, refs: &memRefs{segs: mem}}, func() { hyp.Close() }, nil
+	}
+	refs, err := openRefs(e, o, refCfg)
 	if err != nil {
-		refs.close()
+		hyp.Close()
 		return nil, nil, err
 	}
 	return &bleuSource{hyp: hyp, refs: refs}, func() { hyp.Close(); refs.close() }, nil
