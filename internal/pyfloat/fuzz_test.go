@@ -139,8 +139,17 @@ func FuzzStatisticsMean(f *testing.F) {
 			}
 			return
 		}
+		// Python: an exactly zero mean is +0.0; a nonzero mean that rounds to zero
+		// keeps its sign (statistics.mean([-5e-324, 0.0]) is -0.0).
+		sign := sum.Sign()
 		want, _ := sum.Quo(sum, new(big.Rat).SetInt64(int64(n))).Float64()
-		if math.Float64bits(got) != math.Float64bits(want+0) { // +0 turns -0 into +0
+		switch {
+		case sign == 0:
+			want = 0
+		case want == 0:
+			want = math.Copysign(0, float64(sign))
+		}
+		if math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("StatisticsMean(%v) = %v, want %v", xs, got, want)
 		}
 	})

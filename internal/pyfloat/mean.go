@@ -81,7 +81,7 @@ func (acc *exactAcc) int() *big.Int {
 
 // StatisticsMean returns Python's statistics.mean(xs) for floats: the exact
 // mean of the values, correctly rounded (ties to even) to a float64, as
-// CPython 3.11 computes it with fractions. A zero mean is +0.0. If any value
+// CPython 3.11 computes it with fractions. An exactly zero mean is +0.0; a nonzero mean that rounds to zero keeps its sign, as in Python. If any value
 // is not finite, the result is, as in Python, the float sum of the
 // non-finite values in order divided by len(xs): ±Inf, or NaN when it holds
 // a NaN or infinities of both signs. Python raises StatisticsError for no
