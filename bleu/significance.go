@@ -236,7 +236,7 @@ func (sc *Scorer) scoreSums(sum []int64, f32 bool) float64 {
 }
 
 // resampleBlock is the number of resamples a worker scores at a time.
-const resampleBlock = 4
+const resampleBlock = 16
 
 // bootstrapScores draws n resamples of the segments with numpy's
 // rng.choice(len(segs), size=(n, len(segs))) and returns, for each system of all (see
