@@ -1,12 +1,12 @@
 package bleu
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strings"
 	"unsafe"
 
+	"github.com/sophia-ai/sophia-eval/internal/intern"
 	"github.com/sophia-ai/sophia-eval/internal/pystr"
 )
 
@@ -38,19 +38,15 @@ type scratch struct {
 	text  []byte // tokenized text of the segment being prepared, plus padding
 	hyp   []uint32
 	ref   []uint32
-	vocab vocab
+	vocab intern.Table
 	uni   unigrams
 	grams gramTable
 	slow  map[string]*gramEntry // n-gram keys that do not fit in 64 bits
 }
 
-// pad is the number of zero bytes kept after w.text, so that a token of up to 8 bytes
-// can be loaded with one 8-byte read.
-const pad = 8
-
 // tokenize lowercases (optionally), right-strips and tokenizes s into w.text and
 // returns the tokens as one string of tokens separated by single spaces, followed by
-// pad zero bytes in the buffer.
+// intern.Padding in the buffer.
 func (w *scratch) tokenize(sc *Scorer, s string) []byte {
 	if sc.cfg.Lowercase {
 		w.lower = pystr.AppendLower(w.lower[:0], s)
@@ -59,7 +55,7 @@ func (w *scratch) tokenize(sc *Scorer, s string) []byte {
 	s = pystr.TrimRightSpace(s)
 	w.text = sc.tok.Append(w.text[:0], s)
 	n := len(w.text)
-	w.text = append(w.text, 0, 0, 0, 0, 0, 0, 0, 0)
+	w.text = append(w.text, intern.Padding[:]...)
 	return w.text[:n]
 }
 
@@ -68,8 +64,8 @@ func (w *scratch) internHyp(sc *Scorer, s string) {
 	text := w.tokenize(sc, s)
 	w.hyp = w.hyp[:0]
 	for off := 0; off < len(text); {
-		end, word := nextToken(w.text, len(text), off)
-		w.hyp = append(w.hyp, w.vocab.intern(w.text, off, end, word))
+		end, word := intern.NextToken(w.text, len(text), off)
+		w.hyp = append(w.hyp, w.vocab.Intern(w.text, off, end, word))
 		off = end + 1
 	}
 }
@@ -80,43 +76,10 @@ func (w *scratch) lookupRef(sc *Scorer, s string) {
 	text := w.tokenize(sc, s)
 	w.ref = w.ref[:0]
 	for off := 0; off < len(text); {
-		end, word := nextToken(w.text, len(text), off)
-		w.ref = append(w.ref, w.vocab.lookup(w.text, off, end, word))
+		end, word := intern.NextToken(w.text, len(text), off)
+		w.ref = append(w.ref, w.vocab.Lookup(w.text, off, end, word))
 		off = end + 1
 	}
-}
-
-const (
-	spaces = 0x2020202020202020
-	ones   = 0x0101010101010101
-	highs  = 0x8080808080808080
-)
-
-// nextToken returns the end of the token that starts at off in buf[:n] (tokens are
-// separated by single spaces, and buf has pad bytes after n) and the token's first 8
-// bytes as a zero-padded little-endian word. A space within the first 8 bytes is found
-// with one word operation.
-func nextToken(buf []byte, n, off int) (end int, word uint64) {
-	word = binary.LittleEndian.Uint64(buf[off : off+8])
-	x := word ^ spaces
-	if t := (x - ones) &^ x & highs; t != 0 {
-		// The lowest flagged byte is the first space (borrows only flag bytes above a
-		// real zero byte).
-		end = off + bits.TrailingZeros64(t)/8
-		if end > n {
-			end = n
-		}
-	} else if off+8 >= n {
-		end = n
-	} else if i := bytes.IndexByte(buf[off+8:n], ' '); i >= 0 {
-		end = off + 8 + i
-	} else {
-		end = n
-	}
-	if k := end - off; k < 8 {
-		word &= 1<<(8*uint(k)) - 1
-	}
-	return end, word
 }
 
 func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
@@ -128,7 +91,7 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 		st.TokenizedPeriods = 1
 	}
 
-	w.vocab.reset()
+	w.vocab.Reset()
 	w.internHyp(sc, hyp)
 	hypLen := len(w.hyp)
 	st.HypLen = int64(hypLen)
@@ -136,14 +99,14 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 		st.Total[n-1] = int64(hypLen - n + 1)
 	}
 
-	width := bits.Len32(uint32(w.vocab.n))
+	width := bits.Len32(uint32(w.vocab.Len()))
 	slow := width*order > 64
 	g := &w.grams
 	if hypLen > 0 && !slow {
 		// Unigrams are counted in arrays indexed by token id. Longer n-grams go to
 		// the table: ids are ≥ 1 and < 1<<width, so n-grams of different orders never
 		// share a key.
-		w.uni.reset(w.vocab.n)
+		w.uni.reset(w.vocab.Len())
 		g.reset(hypLen * (order - 1))
 		for i, id := range w.hyp {
 			w.uni.hyp[id]++
@@ -207,7 +170,7 @@ func (w *scratch) segment(sc *Scorer, hyp string, refs []string) Stats {
 		}
 		return st
 	}
-	for id := 1; id <= w.vocab.n; id++ {
+	for id := 1; id <= w.vocab.Len(); id++ {
 		st.Correct[0] += int64(min(w.uni.hyp[id], w.uni.max[id]))
 	}
 	for _, slot := range g.used {
@@ -295,131 +258,6 @@ func bytesString(b []byte) string {
 		return ""
 	}
 	return unsafe.String(&b[0], len(b))
-}
-
-// vocab interns the hypothesis tokens of one segment as ids 1, 2, ... Tokens of up to 8
-// bytes are compared as one word; longer ones by their bytes, kept in arena.
-type vocab struct {
-	slots []vocabSlot
-	used  []int32
-	arena []byte
-	n     int
-}
-
-type vocabSlot struct {
-	word uint64 // the first 8 bytes, zero-padded
-	hash uint64
-	off  uint32 // in arena, for tokens longer than 8 bytes
-	len  uint32
-	id   uint32 // 0 = empty
-}
-
-func (v *vocab) reset() {
-	for _, i := range v.used {
-		v.slots[i] = vocabSlot{}
-	}
-	v.used = v.used[:0]
-	v.n = 0
-	v.arena = v.arena[:0]
-	if v.slots == nil {
-		v.slots = make([]vocabSlot, 64)
-	}
-}
-
-// tokenHash hashes the token buf[off:end] whose first 8 bytes, zero-padded, are word.
-func tokenHash(buf []byte, off, end int, word uint64) uint64 {
-	const m = 0x9E3779B97F4A7C15
-	var h uint64
-	if n := end - off; n <= 8 {
-		h = (word ^ uint64(n)<<59) * m
-	} else {
-		h = hashBytes(buf[off:end])
-	}
-	return h ^ h>>29
-}
-
-func (v *vocab) intern(buf []byte, off, end int, word uint64) uint32 {
-	h := tokenHash(buf, off, end, word)
-	n := uint32(end - off)
-	mask := uint64(len(v.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := &v.slots[i]
-		if s.id == 0 {
-			if 2*(v.n+1) > len(v.slots) {
-				v.grow()
-				return v.intern(buf, off, end, word)
-			}
-			v.n++
-			*s = vocabSlot{word: word, hash: h, len: n, id: uint32(v.n)}
-			if n > 8 {
-				s.off = uint32(len(v.arena))
-				v.arena = append(v.arena, buf[off:end]...)
-			}
-			v.used = append(v.used, int32(i))
-			return s.id
-		}
-		if s.hash == h && s.len == n && s.word == word &&
-			(n <= 8 || string(v.arena[s.off:s.off+n]) == string(buf[off:end])) {
-			return s.id
-		}
-	}
-}
-
-// lookup returns the id of the token buf[off:end], or 0 if it was not interned.
-// word is the token's first 8 bytes, zero-padded.
-func (v *vocab) lookup(buf []byte, off, end int, word uint64) uint32 {
-	h := tokenHash(buf, off, end, word)
-	n := uint32(end - off)
-	mask := uint64(len(v.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := &v.slots[i]
-		if s.id == 0 {
-			return 0
-		}
-		if s.hash == h && s.len == n && s.word == word &&
-			(n <= 8 || string(v.arena[s.off:s.off+n]) == string(buf[off:end])) {
-			return s.id
-		}
-	}
-}
-
-func (v *vocab) grow() {
-	old := v.slots
-	v.slots = make([]vocabSlot, 2*len(old))
-	v.used = v.used[:0]
-	mask := uint64(len(v.slots) - 1)
-	for _, s := range old {
-		if s.id == 0 {
-			continue
-		}
-		i := s.hash & mask
-		for v.slots[i].id != 0 {
-			i = (i + 1) & mask
-		}
-		v.slots[i] = s
-		v.used = append(v.used, int32(i))
-	}
-}
-
-// hashBytes is a fast non-cryptographic hash of a byte string.
-func hashBytes(b []byte) uint64 {
-	const m = 0x9E3779B97F4A7C15
-	h := uint64(len(b)) * m
-	for len(b) >= 8 {
-		h = (h ^ binary.LittleEndian.Uint64(b)) * m
-		h ^= h >> 29
-		b = b[8:]
-	}
-	if len(b) > 0 {
-		var t uint64
-		for i, c := range b {
-			t |= uint64(c) << (8 * i)
-		}
-		h = (h ^ t) * m
-		h ^= h >> 29
-	}
-	h *= m
-	return h ^ h>>32
 }
 
 // gramEntry counts one distinct hypothesis n-gram.

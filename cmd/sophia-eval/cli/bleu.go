@@ -280,7 +280,7 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 	)
 	if len(o.inputs) == 0 {
 		// Systems on stdin, one tab-separated field each.
-		refs, err := openRefs(e, o, refCfg)
+		refs, err := openRefs(e, o.refSpec(refCfg))
 		if err != nil {
 			return err
 		}
@@ -329,7 +329,7 @@ func runBLEU(ctx context.Context, e *env, cmd *cobra.Command, o *bleuOptions) er
 			return err
 		}
 		if o.sentence {
-			src, closeSrc, err := openSystem(e, o, names[0], hypCfg, refCfg, nil)
+			src, closeSrc, err := openSystem(e, o.refSpec(refCfg), names[0], hypCfg, nil)
 			if err != nil {
 				return err
 			}
@@ -526,6 +526,11 @@ func (o *bleuOptions) printSentences(ctx context.Context, e *env, sc *bleu.Score
 	return out.Flush()
 }
 
+// refSpec describes the reference files.
+func (o *bleuOptions) refSpec(c corpus.Config) refSpec {
+	return refSpec{files: o.refs, numRefs: o.numRefs, missing: o.missingRef, cfg: c}
+}
+
 // signature is the long or (--short) short form of sig.
 func (o *bleuOptions) signature(sig bleu.Signature) string {
 	if o.short {
@@ -590,7 +595,7 @@ func scoreFiles(ctx context.Context, e *env, o *bleuOptions, cfg bleu.Config, na
 	// streams them.
 	var mem [][]string
 	if len(names) > 1 {
-		refs, err := openRefs(e, o, refCfg)
+		refs, err := openRefs(e, o.refSpec(refCfg))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -611,7 +616,7 @@ func scoreFiles(ctx context.Context, e *env, o *bleuOptions, cfg bleu.Config, na
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			src, closeSrc, err := openSystem(e, o, name, hypCfg, refCfg, mem)
+			src, closeSrc, err := openSystem(e, o.refSpec(refCfg), name, hypCfg, mem)
 			if err != nil {
 				errs[i] = err
 				return

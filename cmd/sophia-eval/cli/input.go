@@ -53,10 +53,18 @@ type refSet struct {
 	buf     []string
 }
 
-func openRefs(e *env, o *bleuOptions, c corpus.Config) (*refSet, error) {
-	rs := &refSet{numRefs: o.numRefs, missing: o.missingRef}
-	for _, name := range o.refs {
-		r, err := openCorpus(e, name, c)
+// refSpec says where the references are and how to read them.
+type refSpec struct {
+	files   []string
+	numRefs int    // tab-separated references per line, 1 for plain lines
+	missing string // marker of an absent reference, "" for none
+	cfg     corpus.Config
+}
+
+func openRefs(e *env, spec refSpec) (*refSet, error) {
+	rs := &refSet{numRefs: max(spec.numRefs, 1), missing: spec.missing}
+	for _, name := range spec.files {
+		r, err := openCorpus(e, name, spec.cfg)
 		if err != nil {
 			rs.close()
 			return nil, err
@@ -185,7 +193,8 @@ func (m *memRefs) next() ([]string, error) {
 
 func (m *memRefs) drain() error { return nil }
 
-// bleuSource streams one hypothesis file against the references.
+// bleuSource streams one hypothesis file against the references (for bleu and
+// rouge, whose sources have the same method).
 type bleuSource struct {
 	hyp  *corpus.Reader
 	refs refStream
@@ -195,7 +204,7 @@ type bleuSource struct {
 // openSystem opens a hypothesis file as a source against the references: those in
 // mem when there are (read once for several systems), otherwise the reference files,
 // opened for this system. The returned function closes what it opened.
-func openSystem(e *env, o *bleuOptions, name string, hypCfg, refCfg corpus.Config, mem [][]string) (*bleuSource, func(), error) {
+func openSystem(e *env, refs refSpec, name string, hypCfg corpus.Config, mem [][]string) (*bleuSource, func(), error) {
 	hyp, err := openCorpus(e, name, hypCfg)
 	if err != nil {
 		return nil, nil, err
@@ -203,12 +212,12 @@ func openSystem(e *env, o *bleuOptions, name string, hypCfg, refCfg corpus.Confi
 	if mem != nil {
 		return &bleuSource{hyp: hyp, refs: &memRefs{segs: mem}}, func() { hyp.Close() }, nil
 	}
-	refs, err := openRefs(e, o, refCfg)
+	rs, err := openRefs(e, refs)
 	if err != nil {
 		hyp.Close()
 		return nil, nil, err
 	}
-	return &bleuSource{hyp: hyp, refs: refs}, func() { hyp.Close(); refs.close() }, nil
+	return &bleuSource{hyp: hyp, refs: rs}, func() { hyp.Close(); rs.close() }, nil
 }
 
 func (s *bleuSource) Next() (string, []string, error) {
