@@ -31,5 +31,13 @@
 // function ignores its buffer arguments), so S Fill calls of n values give
 // exactly the row-major S×n matrix that one numpy call returns.
 //
+// # The legacy global stream
+//
+// rouge-score's BootstrapAggregator draws from numpy's legacy global RandomState
+// (MT19937): [NewRandomState](seed) is np.random.seed(seed), and
+// [RandomState.FillChoice](n, dst) is np.random.choice(np.arange(n), size=len(dst)),
+// numpy's masked rejection sampler on 32-bit draws; consecutive calls continue the
+// one stream, as consecutive numpy calls do.
+//
 // None of the types are safe for concurrent use.
 package nprand

@@ -88,29 +88,15 @@ func (acc *exactAcc) int() *big.Int {
 // data; StatisticsMean returns NaN.
 //
 // The sum is exact and needs no sorting: it runs in O(len(xs)) time and
-// allocates only for the final division.
+// allocates only for the final division. It is [ExactSum.Mean] of the sum
+// of xs, so sums of shards merged with [ExactSum.Merge] give the same mean.
 func StatisticsMean(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}
-	var acc exactAcc
-	nonFinite, haveNonFinite := 0.0, false
+	var s ExactSum
 	for _, x := range xs {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			nonFinite += x
-			haveNonFinite = true
-			continue
-		}
-		acc.add(x)
+		s.Add(x)
 	}
-	if haveNonFinite {
-		return nonFinite / float64(len(xs))
-	}
-	num := acc.int()
-	if num.Sign() == 0 {
-		return 0
-	}
-	den := new(big.Int).Lsh(big.NewInt(int64(len(xs))), 1074)
-	f, _ := new(big.Rat).SetFrac(num, den).Float64()
-	return f
+	return s.Mean(int64(len(xs)))
 }
