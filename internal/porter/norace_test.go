@@ -1,0 +1,5 @@
+//go:build !race
+
+package porter
+
+const raceEnabled = false
