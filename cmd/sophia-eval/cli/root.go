@@ -119,6 +119,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newVersionCmd(e),
 		newDemoCmd(e),
 		newBLEUCmd(e),
+		newRougeCmd(e),
 	)
 	return root
 }
