@@ -3,7 +3,9 @@ package sophiaeval_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -115,5 +117,90 @@ func BenchmarkBLEU(b *testing.B) {
 	b.Run("paired-ar", func(b *testing.B) {
 		f, c := pipelineFiles(b, pipelineTestLines, false)
 		runPipeline(b, c.InputBytes()+linesBytes(c.Sys2), "bleu", f[ref], "-i", f[hyp], f[sys2], "--paired-ar")
+	})
+}
+
+// Sizes of the ROUGE pipeline benchmarks, as in the rouge-score measurements of the
+// ROUGE specification (§3): 10 000 summary pairs of about 120 and 550 tokens, and the
+// bootstrap's 1000 resamples. Under testing.Short they are divided by 10.
+const (
+	rougePairs   = 10000
+	rougeSamples = 1000
+)
+
+var rougeCorpora = map[int]*benchcorpus.Summaries{}
+
+// rougeFile writes the first n pairs of the summary corpus of the given mean length
+// (n/10 in short mode) into dir as a NeMo prediction file, unless it is there already,
+// and returns its name and the corpus.
+func rougeFile(b *testing.B, dir string, tokens, n int) (string, *benchcorpus.Summaries) {
+	b.Helper()
+	if testing.Short() {
+		n = max(n/10, 1)
+	}
+	pipelineMu.Lock()
+	s := rougeCorpora[tokens]
+	if s == nil || s.Len() < n {
+		s = benchcorpus.GenerateSummaries(pipelineSeed, n, tokens)
+		rougeCorpora[tokens] = s
+	}
+	s = s.Head(n)
+	pipelineMu.Unlock()
+	name := filepath.Join(dir, fmt.Sprintf("summaries-%d-%d.jsonl", tokens, n))
+	if _, err := os.Stat(name); err != nil {
+		if err := s.WriteNeMoFile(name); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return name, s
+}
+
+// BenchmarkROUGE runs whole "sophia-eval rouge" commands on NeMo prediction files of
+// summary pairs, from the command line to the printed result, as the
+// bench/compare-rouge script times them against rouge-score: rougeL and rougeLsum
+// without and with stemming at about 120 and 550 tokens, and the four default types
+// at about 120 tokens, without and with stemming, with a bootstrap interval (1000
+// resamples) and with per-item output. Names are tokens=T/TYPES/MODE, so that
+// -bench 'ROUGE/tokens=120/^rougeL$/stem=on' selects one command. The bytes per
+// operation are those of the predictions and references (the files also hold an
+// "input" field).
+func BenchmarkROUGE(b *testing.B) {
+	dir := b.TempDir()
+	for _, tokens := range []int{benchcorpus.SummaryTokens, benchcorpus.LongSummaryTokens} {
+		for _, types := range []string{"rougeL", "rougeLsum"} {
+			for _, stem := range []bool{false, true} {
+				name := fmt.Sprintf("tokens=%d/%s/stem=off", tokens, types)
+				args := []string{"--types", types, "--format", "json"}
+				if stem {
+					name = fmt.Sprintf("tokens=%d/%s/stem=on", tokens, types)
+					args = append(args, "--stem")
+				}
+				b.Run(name, func(b *testing.B) {
+					f, s := rougeFile(b, dir, tokens, rougePairs)
+					runPipeline(b, s.InputBytes(), append([]string{"rouge", f}, args...)...)
+				})
+			}
+		}
+	}
+	b.Run("tokens=120/default/stem=off", func(b *testing.B) {
+		f, s := rougeFile(b, dir, benchcorpus.SummaryTokens, rougePairs)
+		runPipeline(b, s.InputBytes(), "rouge", f, "--format", "json")
+	})
+	b.Run("tokens=120/default/stem=on", func(b *testing.B) {
+		f, s := rougeFile(b, dir, benchcorpus.SummaryTokens, rougePairs)
+		runPipeline(b, s.InputBytes(), "rouge", f, "--format", "json", "--stem")
+	})
+	b.Run("tokens=120/default/bootstrap", func(b *testing.B) {
+		f, s := rougeFile(b, dir, benchcorpus.SummaryTokens, rougePairs)
+		samples := rougeSamples
+		if testing.Short() {
+			samples /= 10
+		}
+		runPipeline(b, s.InputBytes(), "rouge", f, "--format", "json", "--bootstrap", fmt.Sprint(samples))
+	})
+	b.Run("tokens=120/default/per-sample", func(b *testing.B) {
+		f, s := rougeFile(b, dir, benchcorpus.SummaryTokens, rougePairs)
+		out := filepath.Join(b.TempDir(), "items.jsonl")
+		runPipeline(b, s.InputBytes(), "rouge", f, "--format", "json", "--per-sample", out)
 	})
 }

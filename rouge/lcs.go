@@ -92,10 +92,18 @@ func lowMask(n int) uint64 {
 }
 
 // markLCS marks in mark the indices into r of one longest common subsequence of r
-// and c, the one rouge-score's backtrack reads off its DP table: from the end, take a
-// matching pair; otherwise step back in c if that keeps a strictly longer LCS than
-// stepping back in r, else step back in r. The pattern must be r, set with
+// and c, the one rouge-score's backtrack reads off its DP table t: from (i, j) =
+// (len(r), len(c)), take a matching pair; otherwise step back in c if
+// t[i][j-1] > t[i-1][j], else step back in r. The pattern must be r, set with
 // setPattern(r, vocab, (len(r)+63)/64).
+//
+// Without a match at (i, j), t[i][j] = max(t[i-1][j], t[i][j-1]) and t[i-1][j] ≥
+// t[i][j]-1, so the backtrack steps back in r exactly when t[i-1][j] = t[i][j], that is
+// when bit i-1 of row j is set. At column j it therefore skips down r over the set bits
+// that are not matches of c[j-1], to the highest position below i that is a match or a
+// clear bit: a match is taken, a clear bit sends it one step back in c. Every column
+// costs a few word operations, and the backtrack stops after the last of the LCS's
+// matches.
 func (s *lcsState) markLCS(r, c []uint32, mark []bool) {
 	a, b := len(r), len(c)
 	if a == 0 || b == 0 {
@@ -114,21 +122,20 @@ func (s *lcsState) markLCS(r, c []uint32, mark []bool) {
 			v = (v + u) | (v &^ u)
 			rows[j+1] = v
 		}
-		// t(i, j) = LCS(r[:i], c[:j]) = i - (ones among the i lowest bits of row j),
-		// so t(i, j-1) > t(i-1, j) ⇔ ones(row j-1, i) ≤ ones(row j, i-1). mi is the
-		// mask of the i lowest bits.
-		mi := lowMask(a)
-		i, j := a, b
-		for i > 0 && j > 0 {
-			if r[i-1] == c[j-1] {
-				mark[i-1] = true
-				i, j, mi = i-1, j-1, mi>>1
-				continue
-			}
-			if bits.OnesCount64(rows[j-1]&mi) <= bits.OnesCount64(rows[j]&(mi>>1)) {
-				j--
+		left := a - bits.OnesCount64(v&lowMask(a))
+		i := a
+		for j := b; left > 0; j-- {
+			pm := s.pm[c[j-1]]
+			cand := (^rows[j] | pm) & lowMask(i)
+			// cand is not 0: the LCS of r[:i] and c[:j] is left > 0, so row j has a
+			// clear bit below i.
+			p := 63 - bits.LeadingZeros64(cand)
+			if pm>>uint(p)&1 != 0 {
+				mark[p] = true
+				left--
+				i = p
 			} else {
-				i, mi = i-1, mi>>1
+				i = p + 1
 			}
 		}
 		return
@@ -147,29 +154,36 @@ func (s *lcsState) markLCS(r, c []uint32, mark []bool) {
 			carry = cy
 		}
 	}
-	t := func(i, j int) int {
-		row := rows[j*w : j*w+w]
-		ones := 0
-		full := i / 64
-		for k := 0; k < full; k++ {
-			ones += bits.OnesCount64(row[k])
+	left := a
+	last := rows[b*w : b*w+w]
+	for k := range w {
+		m := ^uint64(0)
+		if k == w-1 {
+			m = lowMask(a - 64*(w-1))
 		}
-		if rem := i % 64; rem > 0 {
-			ones += bits.OnesCount64(row[full] & (1<<uint(rem) - 1))
-		}
-		return i - ones
+		left -= bits.OnesCount64(last[k] & m)
 	}
-	i, j := a, b
-	for i > 0 && j > 0 {
-		switch {
-		case r[i-1] == c[j-1]:
-			mark[i-1] = true
-			i--
-			j--
-		case t(i, j-1) > t(i-1, j):
-			j--
-		default:
-			i--
+	i := a
+	for j := b; left > 0; j-- {
+		row := rows[j*w : j*w+w]
+		pm := s.pm[int(c[j-1])*w : int(c[j-1])*w+w]
+		// The highest position below i that is a match or a clear bit.
+		p := -1
+		for k := (i - 1) / 64; k >= 0 && p < 0; k-- {
+			cand := ^row[k] | pm[k]
+			if k == (i-1)/64 {
+				cand &= lowMask(i - 64*k)
+			}
+			if cand != 0 {
+				p = 64*k + 63 - bits.LeadingZeros64(cand)
+			}
+		}
+		if pm[p/64]>>uint(p%64)&1 != 0 {
+			mark[p] = true
+			left--
+			i = p
+		} else {
+			i = p + 1
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package rouge
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/sophia-ai/sophia-eval/internal/intern"
@@ -95,14 +96,19 @@ func (sc *Scorer) Segment(prediction string, refs []string) Result {
 // scratch holds one goroutine's reusable buffers.
 type scratch struct {
 	buf      []byte  // tokens of the text being prepared
-	ends     []int32 // their ends in buf
-	sbuf     []byte  // the same tokens stemmed, then padded for intern
-	sends    []int32
+	toks     []int32 // token k is buf[toks[2k]:toks[2k+1]]
 	sents    []string
-	stems    map[string]string
-	vocab    intern.Table
+	vocab    intern.Table // the item's tokens, without stemming
+	rawIDs   intern.Table // with stemming: tokens (and stems) seen by this goroutine
+	rawFinal []uint32     // with stemming: the id of each token's stem
+	stemBuf  []byte
+	localOf  []uint32 // the item's own id of a goroutine-wide id
+	localGen []uint32 // the item that set localOf
+	gen      uint32
+	nlocal   int
 	ids      []uint32 // token ids: prediction first, then the references
-	spans    []textSpan
+	texts    []textSpan
+	cands    []candidate
 	sentEnds []int32 // token counts at sentence ends, per text (see textSpan)
 	lcs      lcsState
 	grams    ngramTable
@@ -119,14 +125,11 @@ type textSpan struct {
 	s0, s1 int
 }
 
-// maxStems bounds the stem cache of one goroutine.
-const maxStems = 1 << 16
-
 // addText tokenizes s (stemmed when asked for), interns its tokens and records its
 // span.
 func (w *scratch) addText(sc *Scorer, s string) textSpan {
 	sp := textSpan{lo: len(w.ids), s0: len(w.sentEnds)}
-	w.buf, w.ends = w.buf[:0], w.ends[:0]
+	w.buf, w.toks = w.buf[:0], w.toks[:0]
 	if sc.lsum {
 		w.sents = w.sents[:0]
 		if sc.cfg.Split == SplitRules {
@@ -136,7 +139,7 @@ func (w *scratch) addText(sc *Scorer, s string) textSpan {
 		}
 		for _, sent := range w.sents {
 			w.tokenize(sc, sent)
-			if n := int32(len(w.ends)); len(w.sentEnds) == sp.s0 || w.sentEnds[len(w.sentEnds)-1] != n {
+			if n := int32(len(w.toks) / 2); len(w.sentEnds) == sp.s0 || w.sentEnds[len(w.sentEnds)-1] != n {
 				w.sentEnds = append(w.sentEnds, n) // sentences without tokens change nothing
 			}
 		}
@@ -145,54 +148,91 @@ func (w *scratch) addText(sc *Scorer, s string) textSpan {
 	}
 	sp.s1 = len(w.sentEnds)
 
-	toks, ends := w.buf, w.ends
-	if sc.cfg.Stem {
-		toks, ends = w.stem()
-	}
-	toks = append(toks, intern.Padding[:]...)
-	prev := int32(0)
-	for _, e := range ends {
-		off, end := int(prev), int(e)
-		w.ids = append(w.ids, w.vocab.Intern(toks, off, end, intern.Word(toks, off, end)))
-		prev = e
+	w.buf = slices.Grow(w.buf, len(intern.Padding)) // room to load a word at any token
+	buf := w.buf[:cap(w.buf)]
+	if !sc.cfg.Stem {
+		// Without stemming, an item's own small table is the fastest.
+		for k := 0; k < len(w.toks); k += 2 {
+			off, end := int(w.toks[k]), int(w.toks[k+1])
+			w.ids = append(w.ids, w.vocab.Intern(buf, off, end, intern.Word(buf, off, end)))
+		}
+	} else {
+		for k := 0; k < len(w.toks); k += 2 {
+			off, end := int(w.toks[k]), int(w.toks[k+1])
+			w.ids = append(w.ids, w.local(w.final(buf, off, end)))
+		}
 	}
 	sp.hi = len(w.ids)
 	return sp
 }
 
-func (w *scratch) tokenize(sc *Scorer, s string) {
-	if sc.cfg.Tokenizer == TokenizeUnicode {
-		w.buf, w.ends = appendTokensUnicode(w.buf, w.ends, s)
-	} else {
-		w.buf, w.ends = appendTokensDefault(w.buf, w.ends, s)
+// maxTokens bounds the token tables a goroutine keeps between items.
+const maxTokens = 1 << 17
+
+// final returns the goroutine-wide id of the token buf[off:end] after stemming: raw
+// tokens are interned once per goroutine, and a stemmed token maps to the id of its
+// stem, so that a token and a stem with the same letters are the same token. The
+// tables live across items, which makes stemming a lookup for all but new words.
+func (w *scratch) final(buf []byte, off, end int) uint32 {
+	raw := w.rawIDs.Intern(buf, off, end, intern.Word(buf, off, end))
+	if int(raw) > len(w.rawFinal) {
+		w.rawFinal = append(w.rawFinal, 0)
 	}
+	if f := w.rawFinal[raw-1]; f != 0 {
+		return f
+	}
+	tok := buf[off:end]
+	f := raw // a token that is not stemmed is its own final token
+	if len(tok) > 3 && isASCIIAlnum(tok) {
+		st := porter.Stem(string(tok))
+		w.stemBuf = append(append(w.stemBuf[:0], st...), intern.Padding[:]...)
+		f = w.rawIDs.Intern(w.stemBuf, 0, len(st), intern.Word(w.stemBuf, 0, len(st)))
+		for int(f) > len(w.rawFinal) {
+			w.rawFinal = append(w.rawFinal, 0)
+		}
+	}
+	w.rawFinal[raw-1] = f
+	return f
 }
 
-// stem returns the tokens of w.buf with every token longer than 3 bytes replaced by
-// its Porter stem (only [a-z0-9] tokens: the Unicode tokenizer's other words are left
-// alone), as rouge-score's tokenizer does.
-func (w *scratch) stem() ([]byte, []int32) {
-	if w.stems == nil || len(w.stems) > maxStems {
-		w.stems = make(map[string]string)
+// local returns the item's own id (1, 2, …) of the goroutine-wide token id f: the
+// scorers want small dense ids for their tables.
+func (w *scratch) local(f uint32) uint32 {
+	if int(f) > len(w.localOf) {
+		w.localOf = append(w.localOf, make([]uint32, int(f)-len(w.localOf))...)
+		w.localGen = append(w.localGen, make([]uint32, int(f)-len(w.localGen))...)
 	}
-	w.sbuf, w.sends = w.sbuf[:0], w.sends[:0]
-	prev := int32(0)
-	for _, e := range w.ends {
-		tok := w.buf[prev:e]
-		prev = e
-		if len(tok) > 3 && isASCIIAlnum(tok) {
-			st, ok := w.stems[string(tok)]
-			if !ok {
-				st = porter.Stem(string(tok))
-				w.stems[string(tok)] = st
-			}
-			w.sbuf = append(w.sbuf, st...)
-		} else {
-			w.sbuf = append(w.sbuf, tok...)
-		}
-		w.sends = append(w.sends, int32(len(w.sbuf)))
+	if w.localGen[f-1] != w.gen {
+		w.localGen[f-1] = w.gen
+		w.nlocal++
+		w.localOf[f-1] = uint32(w.nlocal)
 	}
-	return w.sbuf, w.sends
+	return w.localOf[f-1]
+}
+
+// newItem starts the ids of a new item.
+func (w *scratch) newItem() {
+	if w.rawIDs.Len() == 0 || w.rawIDs.Len() > maxTokens {
+		w.rawIDs.Reset()
+		w.rawFinal = w.rawFinal[:0]
+		w.localOf = w.localOf[:0]
+		w.localGen = w.localGen[:0]
+		w.gen = 0
+	}
+	w.gen++
+	if w.gen == 0 { // wrapped: no stamp may match
+		clear(w.localGen)
+		w.gen = 1
+	}
+	w.nlocal = 0
+}
+
+func (w *scratch) tokenize(sc *Scorer, s string) {
+	if sc.cfg.Tokenizer == TokenizeUnicode {
+		w.buf, w.toks = appendTokensUnicode(w.buf, w.toks, s)
+	} else {
+		w.buf, w.toks = appendTokensDefault(w.buf, w.toks, s)
+	}
 }
 
 func isASCIIAlnum(b []byte) bool {
@@ -207,10 +247,11 @@ func isASCIIAlnum(b []byte) bool {
 // segment scores prediction against refs into scores and chosen (one per type).
 func (w *scratch) segment(sc *Scorer, prediction string, refs []string, scores []Score, chosen []int) {
 	w.vocab.Reset()
-	w.ids, w.spans, w.sentEnds = w.ids[:0], w.spans[:0], w.sentEnds[:0]
+	w.newItem()
+	w.ids, w.texts, w.sentEnds = w.ids[:0], w.texts[:0], w.sentEnds[:0]
 	pred := w.addText(sc, prediction)
 	for _, r := range refs {
-		w.spans = append(w.spans, w.addText(sc, r))
+		w.texts = append(w.texts, w.addText(sc, r))
 	}
 	clear(scores)
 	clear(chosen)
@@ -221,7 +262,7 @@ func (w *scratch) segment(sc *Scorer, prediction string, refs []string, scores [
 		w.best = make([]Score, len(scores))
 	}
 	cur := w.best[:len(scores)]
-	for k, ref := range w.spans {
+	for k, ref := range w.texts {
 		w.score(sc, ref, pred, cur)
 		for t := range cur {
 			// numpy.argmax over the F-measures: the first maximum wins.
@@ -234,7 +275,7 @@ func (w *scratch) segment(sc *Scorer, prediction string, refs []string, scores [
 
 // score computes every type for one reference.
 func (w *scratch) score(sc *Scorer, ref, pred textSpan, out []Score) {
-	vocab := w.vocab.Len()
+	vocab := max(w.nlocal, w.vocab.Len())
 	target, prediction := w.ids[ref.lo:ref.hi], w.ids[pred.lo:pred.hi]
 	lcs := -1
 	for k, t := range sc.types {
@@ -266,6 +307,21 @@ func (w *scratch) sentence(sp textSpan, s int) []uint32 {
 	return w.ids[sp.lo+lo : sp.lo+int(w.sentEnds[s])]
 }
 
+// candidate is a prediction sentence with the sketch of its token ids.
+type candidate struct {
+	ids    []uint32
+	sketch uint64
+}
+
+// sketch sets bit id%64 for every id.
+func sketch(ids []uint32) uint64 {
+	var s uint64
+	for _, id := range ids {
+		s |= 1 << (id % 64)
+	}
+	return s
+}
+
 // summaryLCS is rouge-score's _summary_level_lcs: the union-LCS of every reference
 // sentence with the prediction's sentences, counted against the token totals.
 func (w *scratch) summaryLCS(ref, pred textSpan, vocab int) Score {
@@ -283,6 +339,14 @@ func (w *scratch) summaryLCS(ref, pred textSpan, vocab int) Score {
 	for _, id := range w.ids[pred.lo:pred.hi] {
 		w.cntC[id]++
 	}
+	// The prediction's sentences, each with a 64-bit sketch of its token ids: a
+	// sentence whose sketch shares no bit with a reference sentence's shares no token
+	// with it, and its LCS with it is empty.
+	w.cands = w.cands[:0]
+	for cs := pred.s0; cs < pred.s1; cs++ {
+		c := w.sentence(pred, cs)
+		w.cands = append(w.cands, candidate{c, sketch(c)})
+	}
 	hits := 0
 	for rs := ref.s0; rs < ref.s1; rs++ {
 		r := w.sentence(ref, rs)
@@ -293,8 +357,11 @@ func (w *scratch) summaryLCS(ref, pred textSpan, vocab int) Score {
 		clear(mark)
 		words := (len(r) + 63) / 64
 		w.lcs.setPattern(r, vocab, words)
-		for cs := pred.s0; cs < pred.s1; cs++ {
-			w.lcs.markLCS(r, w.sentence(pred, cs), mark)
+		sk := sketch(r)
+		for _, c := range w.cands {
+			if c.sketch&sk != 0 {
+				w.lcs.markLCS(r, c.ids, mark)
+			}
 		}
 		w.lcs.clearPattern(r, words)
 		for k, on := range mark {

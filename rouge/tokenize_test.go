@@ -11,12 +11,10 @@ import (
 )
 
 func tokensOf(f func([]byte, []int32, string) ([]byte, []int32), s string) []string {
-	buf, ends := f(nil, nil, s)
+	buf, spans := f(nil, nil, s)
 	var out []string
-	prev := int32(0)
-	for _, e := range ends {
-		out = append(out, string(buf[prev:e]))
-		prev = e
+	for k := 0; k < len(spans); k += 2 {
+		out = append(out, string(buf[spans[k]:spans[k+1]]))
 	}
 	return out
 }

@@ -1,6 +1,6 @@
 // Package benchcorpus generates deterministic, English news-like parallel corpora for
-// the benchmarks and the bench/compare-bleu script, so that no large file has to be
-// committed.
+// the benchmarks and the bench/compare-bleu and bench/compare-rouge scripts, so that no
+// large file has to be committed.
 //
 // A corpus is made of references, hypotheses that are noisy copies of them (words
 // dropped, substituted, inserted and swapped) scoring about 35.7 BLEU, and a second system
@@ -17,6 +17,10 @@
 //
 // Line i depends only on the seed and i, so a corpus of n lines is the n-line prefix of
 // any longer corpus with the same seed, and lines are generated in parallel.
+//
+// For ROUGE and the bench/compare-rouge script, [GenerateSummaries] makes corpora of
+// multi-sentence summary pairs of a chosen mean length (see [Summaries]), written as
+// NeMo prediction files by [Summaries.WriteNeMo].
 package benchcorpus
 
 import (
