@@ -10,6 +10,9 @@ import (
 // ZeroFraction counts them in its denominator. Complex values count each part as
 // one value. BOOL values are 0 or 1 (any nonzero byte is 1).
 type Stats struct {
+	// Finite is the number of finite values; Min, Max, Mean and Std are 0 when it
+	// is 0.
+	Finite   int64
 	Min, Max float64
 	Mean     float64
 	// Std is the population standard deviation (ddof 0, as numpy's default).
@@ -43,15 +46,19 @@ func (s *segAcc) add(v float64) {
 	if v == 0 {
 		s.zeros++
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if v-v != 0 { // NaN or ±Inf
 		return
 	}
 	if s.n == 0 {
 		s.shift, s.min, s.max = v, v, v
 	}
 	s.n++
-	s.min = math.Min(s.min, v)
-	s.max = math.Max(s.max, v)
+	if v < s.min {
+		s.min = v
+	}
+	if v > s.max {
+		s.max = v
+	}
 	d := v - s.shift
 	s.s1 += d
 	s.s2 += d * d
@@ -93,15 +100,13 @@ func (a *statAcc) merge(o *statAcc) {
 }
 
 func (a *statAcc) stats() *Stats {
-	s := &Stats{L2Norm: math.Sqrt(a.sumsq)}
+	s := &Stats{Finite: a.n, L2Norm: math.Sqrt(a.sumsq)}
 	if a.total > 0 {
 		s.ZeroFraction = float64(a.zeros) / float64(a.total)
 	}
 	if a.n > 0 {
 		s.Min, s.Max, s.Mean = a.min, a.max, a.mean
 		s.Std = math.Sqrt(a.m2 / float64(a.n))
-	} else {
-		s.Min, s.Max, s.Mean, s.Std = math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	}
 	return s
 }

@@ -120,6 +120,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newDemoCmd(e),
 		newBLEUCmd(e),
 		newRougeCmd(e),
+		newCheckpointCmd(e),
 	)
 	return root
 }
