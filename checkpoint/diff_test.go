@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -232,4 +233,28 @@ func TestDiffPaths(t *testing.T) {
 	cancel()
 	_, err = DiffPaths(cctx, a, b, Config{}, DiffConfig{})
 	require.True(t, errors.Is(err, context.Canceled), "%v", err)
+}
+
+func ExampleCompare() {
+	ctx := context.Background()
+	c := Config{Stats: true, Digest: true}
+	validate := func(path string, ts ...stfile.Tensor) *Report {
+		b := stfile.Build(ts, map[string]string{"format": "pt"})
+		rep, err := ValidateAt(ctx, bytes.NewReader(b), int64(len(b)), c)
+		if err != nil {
+			panic(err)
+		}
+		rep.Path = path
+		return rep
+	}
+	step100 := validate("step=100", f32T("lora_A", 0.1, 0.2), f32T("lora_B", 0.01, 0.02))
+	step200 := validate("step=200", f32T("lora_A", 0.1, 0.2), f32T("lora_B", 5, 10))
+	d := Compare(step100, step200, DiffConfig{})
+	for _, f := range d.Findings {
+		fmt.Println(f.Severity, f.Code, f.Tensor)
+	}
+	fmt.Printf("%d changed, %d frozen\n", d.Summary.Changed, d.Summary.Unchanged)
+	// Output:
+	// warning norm_jump lora_B
+	// 1 changed, 1 frozen
 }

@@ -192,8 +192,8 @@ type watchEntry struct {
 	sig    watchSig // signature seen at the last scan
 	stable int      // consecutive scans that saw sig without a marker
 	marked bool     // the -unfinished marker existed at the last scan
-	done   bool     // processed at doneSig
-	failed bool     // could not be read at sig (reported)
+	done   bool     // processed when its signature was doneAt
+	failed bool     // its size and time could not be read (reported once)
 	doneAt watchSig
 	reason string // the last Waiting reason reported
 	first  bool   // seen in the first scan
@@ -230,7 +230,6 @@ func (a watchOrder) before(b watchOrder) bool {
 }
 
 type watchDone struct {
-	path  string
 	order watchOrder
 	rep   *Report
 }
@@ -408,7 +407,7 @@ func (w *watcher) process(ctx context.Context, e *watchEntry) error {
 		}
 	}
 	if rep.Valid() && len(rep.Tensors) > 0 {
-		w.history = append(w.history, watchDone{path: e.path, order: e.order, rep: rep})
+		w.history = append(w.history, watchDone{order: e.order, rep: rep})
 	}
 	return nil
 }
