@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sophia-ai/sophia-eval/cmd/sophia-eval/cli"
 	"github.com/sophia-ai/sophia-eval/internal/benchcorpus"
+	"github.com/sophia-ai/sophia-eval/internal/stfile"
 )
 
 // Sizes of the pipeline benchmarks, as in the sacreBLEU measurements of the BLEU
@@ -203,4 +205,31 @@ func BenchmarkROUGE(b *testing.B) {
 		out := filepath.Join(b.TempDir(), "items.jsonl")
 		runPipeline(b, s.InputBytes(), "rouge", f, "--format", "json", "--per-sample", out)
 	})
+}
+
+// BenchmarkCheckpointVerify runs whole "sophia-eval checkpoint verify" commands on a
+// page-cached 256 MiB safetensors file (32 MiB under -short) of BF16, F32 and F16
+// matrices: the NaN/Inf scan alone, with the SHA-256, and with statistics.
+func BenchmarkCheckpointVerify(b *testing.B) {
+	size := 256 << 20
+	if testing.Short() {
+		size = 32 << 20
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	var ts []stfile.Tensor
+	for i, dt := range []string{"BF16", "F32", "F16", "BF16"} {
+		n := uint64(size / 4 * 8 / stfile.Bits(dt))
+		ts = append(ts, stfile.Tensor{Name: fmt.Sprintf("model.layers.%d.weight", i), DType: dt,
+			Shape: []uint64{n}, Data: stfile.Fill(rng, dt, n)})
+	}
+	path := filepath.Join(b.TempDir(), "model.safetensors")
+	data := stfile.Build(ts, map[string]string{"format": "pt"})
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, mode := range []struct{ name, flag string }{{"scan", "--workers=0"}, {"hash", "--hash"}, {"stats", "--stats"}} {
+		b.Run(mode.name, func(b *testing.B) {
+			runPipeline(b, int64(len(data)), "checkpoint", "verify", "--format", "json", mode.flag, path)
+		})
+	}
 }

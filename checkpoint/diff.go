@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -295,45 +293,7 @@ func errorNaming(path string, err error) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-// validateCheckpoint is ValidatePath, plus a fallback for a directory that is no
-// layout ValidatePath knows but holds safetensors files (a Hugging Face
-// checkpoint-N/ of a full fine-tune: model.safetensors beside optimizer.pt): each
-// *.safetensors file directly in it is validated, and the results are joined into
-// one KindDirectory report whose tensors and findings name their file.
+// validateCheckpoint validates one checkpoint path of any layout ValidatePath knows.
 func validateCheckpoint(ctx context.Context, path string, c Config) (*Report, error) {
-	rep, err := ValidatePath(ctx, path, c)
-	if err == nil || !errors.Is(err, ErrUnknownLayout) {
-		return rep, err
-	}
-	files, gerr := filepath.Glob(filepath.Join(path, "*.safetensors"))
-	if gerr != nil || len(files) == 0 {
-		return rep, err
-	}
-	slices.Sort(files)
-	out := &Report{Path: path, Kind: KindDirectory}
-	for _, f := range files {
-		fi, serr := os.Stat(f)
-		if serr != nil || !fi.Mode().IsRegular() {
-			continue
-		}
-		r, verr := ValidateFile(ctx, f, c)
-		if verr != nil {
-			return nil, verr
-		}
-		base := filepath.Base(f)
-		out.Size += r.Size
-		out.Files = append(out.Files, r)
-		for _, t := range r.Tensors {
-			t.File = base
-			out.Tensors = append(out.Tensors, t)
-		}
-		for _, fd := range r.Findings {
-			fd.File = base
-			out.Findings = append(out.Findings, fd)
-		}
-	}
-	if len(out.Files) == 0 {
-		return rep, err
-	}
-	return out, nil
+	return ValidatePath(ctx, path, c)
 }

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sophia-ai/sophia-eval/checkpoint/internal/stfile"
+	"github.com/sophia-ai/sophia-eval/internal/stfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

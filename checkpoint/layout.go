@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // ErrUnknownLayout is returned by ValidatePath for a file or directory that is no
@@ -90,7 +91,48 @@ func validateDir(ctx context.Context, dir string, c Config) (*Report, error) {
 	case exists(filepath.Join(dir, "context")) || exists(filepath.Join(dir, "weights")):
 		return validateNeMo2(ctx, dir, c)
 	}
-	return nil, fmt.Errorf("%s: %w: a directory needs a *.safetensors.index.json, an adapter_config.json, or NeMo 2's context/ and weights/", dir, ErrUnknownLayout)
+	if rep, err := validatePlainDir(ctx, dir, c); rep != nil || err != nil {
+		return rep, err
+	}
+	return nil, fmt.Errorf("%s: %w: a directory needs *.safetensors files, a *.safetensors.index.json, an adapter_config.json, or NeMo 2's context/ and weights/", dir, ErrUnknownLayout)
+}
+
+// validatePlainDir validates a directory of safetensors files without an index (a
+// Hugging Face "checkpoint-500/" with model.safetensors, say): each top-level
+// *.safetensors file, merged into one KindDirectory report. It returns nil, nil
+// when there is none.
+func validatePlainDir(ctx context.Context, dir string, c Config) (*Report, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(files)
+	out := &Report{Path: dir, Kind: KindDirectory}
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		r, err := ValidateFile(ctx, f, c)
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Base(f)
+		out.Size += r.Size
+		out.Files = append(out.Files, r)
+		for _, t := range r.Tensors {
+			t.File = base
+			out.Tensors = append(out.Tensors, t)
+		}
+		for _, fd := range r.Findings {
+			fd.File = base
+			out.Findings = append(out.Findings, fd)
+		}
+	}
+	if len(out.Files) == 0 {
+		return nil, nil
+	}
+	return out, nil
 }
 
 func exists(path string) bool {

@@ -14,6 +14,6 @@ LoRA adapters, gzip/zstd-compressed files, NeMo archives and torch.save zips;
 compare consecutive checkpoints; follow a training directory; write and check
 SHA256SUMS manifests. See docs/checkpoint.md.`,
 	}
-	cmd.AddCommand(newCheckpointVerifyCmd(e))
+	cmd.AddCommand(newCheckpointVerifyCmd(e), newCheckpointDiffCmd(e), newCheckpointWatchCmd(e), newCheckpointManifestCmd(e))
 	return cmd
 }

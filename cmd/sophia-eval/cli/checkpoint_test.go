@@ -2,7 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -99,4 +102,87 @@ func TestParseSize(t *testing.T) {
 		_, err := parseSize(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestCheckpointManifestAndVerify(t *testing.T) {
+	good, _, _ := checkpointFixtures(t)
+	dir := filepath.Dir(good)
+	code, out, stderr := runCLI(t, "", "checkpoint", "manifest", dir)
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, out, "wrote SHA256SUMS and manifest.json (3 files")
+	sums := filepath.Join(dir, "SHA256SUMS")
+	code, out, stderr = runCLI(t, "", "checkpoint", "verify", "--manifest", sums)
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, out, "OK against")
+
+	require.NoError(t, os.WriteFile(good, []byte("changed"), 0o644))
+	code, out, _ = runCLI(t, "", "checkpoint", "verify", "--manifest", sums, "--format", "json", dir)
+	require.Equal(t, ExitFindings, code)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	assert.Equal(t, false, v["valid"])
+	assert.Equal(t, "checksum_mismatch", v["findings"].([]any)[0].(map[string]any)["code"])
+}
+
+func TestCheckpointDiff(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 5))
+	meta := map[string]string{"format": "pt"}
+	a := stfile.Fill(rng, "F32", 1024)
+	b := stfile.Fill(rng, "F32", 1024)
+	older := writeFile(t, dir, "step=100.safetensors", stfile.Build([]stfile.Tensor{
+		{Name: "w", DType: "F32", Shape: []uint64{1024}, Data: a}, {Name: "frozen", DType: "F32", Shape: []uint64{4}, Data: make([]byte, 16)}}, meta))
+	newer := writeFile(t, dir, "step=200.safetensors", stfile.Build([]stfile.Tensor{
+		{Name: "w", DType: "F32", Shape: []uint64{1024}, Data: b}, {Name: "frozen", DType: "F32", Shape: []uint64{4}, Data: make([]byte, 16)}}, meta))
+	same := writeFile(t, dir, "step=300.safetensors", stfile.Build([]stfile.Tensor{
+		{Name: "w", DType: "F32", Shape: []uint64{1024}, Data: b}, {Name: "frozen", DType: "F32", Shape: []uint64{4}, Data: make([]byte, 16)}}, meta))
+	reshaped := writeFile(t, dir, "step=400.safetensors", stfile.Build([]stfile.Tensor{
+		{Name: "w", DType: "F32", Shape: []uint64{32, 32}, Data: b}}, meta))
+
+	code, out, stderr := runCLI(t, "", "checkpoint", "diff", older, newer)
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, out, ": ok (2 tensors in common: 1 changed, 1 unchanged; 0 missing, 0 added)")
+
+	code, out, _ = runCLI(t, "", "checkpoint", "diff", newer, same)
+	require.Equal(t, ExitOK, code, "an unchanged checkpoint is a warning")
+	assert.Contains(t, out, "warning weights_unchanged")
+
+	code, out, _ = runCLI(t, "", "checkpoint", "diff", "--format", "json", same, reshaped)
+	require.Equal(t, ExitFindings, code)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	var got []string
+	for _, f := range v["findings"].([]any) {
+		got = append(got, f.(map[string]any)["code"].(string))
+	}
+	assert.ElementsMatch(t, []string{"shape_changed", "tensor_missing"}, got)
+	assert.Contains(t, v, "summary")
+
+	code, _, stderr = runCLI(t, "", "checkpoint", "diff", older)
+	require.Equal(t, ExitError, code)
+	assert.Contains(t, stderr, "accepts 2 arg")
+}
+
+func TestCheckpointWatchOnce(t *testing.T) {
+	good, nan, _ := checkpointFixtures(t)
+	dir := t.TempDir()
+	for i, src := range []string{good, nan} {
+		b, err := os.ReadFile(src)
+		require.NoError(t, err)
+		writeFile(t, dir, fmt.Sprintf("megatron_gpt--val_loss=1.00-step=%d-consumed_samples=%d.0.safetensors", (i+1)*100, (i+1)*800), b)
+	}
+	code, out, stderr := runCLI(t, "", "checkpoint", "watch", "--once", "--interval", "10ms", "--format", "json", dir)
+	require.Equal(t, ExitFindings, code, stderr)
+	var kinds []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), line)
+		kinds = append(kinds, ev["event"].(string))
+	}
+	assert.Contains(t, kinds, "validated")
+	assert.Contains(t, kinds, "compared")
+
+	code, _, stderr = runCLI(t, "", "checkpoint", "watch", "--interval", "0s", dir)
+	require.Equal(t, ExitError, code)
+	assert.Contains(t, stderr, "invalid --interval")
 }

@@ -26,6 +26,7 @@ type verifyOptions struct {
 	maxDecompressed string
 	progress        string
 	quiet           bool
+	manifest        string
 }
 
 // progressThreshold is the file size above which a progress bar is drawn.
@@ -62,7 +63,12 @@ PATH; 1 a PATH could not be read or bad usage; 130 interrupted.`,
 		Example: `  sophia-eval checkpoint verify model.safetensors
   sophia-eval checkpoint verify --hash --stats --format json out/adapter/ > report.jsonl
   sophia-eval checkpoint verify results/checkpoints/*.safetensors.zst`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if o.manifest == "" {
+				return cobra.MinimumNArgs(1)(cmd, args)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), e, o, args)
 		},
@@ -76,6 +82,7 @@ PATH; 1 a PATH could not be read or bad usage; 130 interrupted.`,
 	f.StringVar(&o.maxDecompressed, "max-decompressed", "1TiB", "limit on the decompressed size of gzip/zstd checkpoints")
 	f.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto (terminal and large files), always, never")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "text output: print only invalid paths and their findings")
+	f.StringVar(&o.manifest, "manifest", "", "check files against this SHA256SUMS (coreutils format) instead: each PATH is a directory the listed names are relative to (default: the checksum file's directory)")
 	return cmd
 }
 
@@ -106,6 +113,24 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, paths []string) er
 		return err
 	}
 	c.Logger = e.log
+	if o.manifest != "" {
+		dirs := paths
+		if len(dirs) == 0 {
+			dirs = []string{filepath.Dir(o.manifest)}
+		}
+		allValid := true
+		for _, d := range dirs {
+			valid, err := runVerifyManifest(ctx, e, o, d)
+			if err != nil {
+				return err
+			}
+			allValid = allValid && valid
+		}
+		if !allValid {
+			return silentExit(ExitFindings)
+		}
+		return nil
+	}
 	readErr, invalid := false, false
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
@@ -244,12 +269,7 @@ type reportJSONT struct {
 func reportJSON(r *checkpoint.Report, stats bool) reportJSONT {
 	out := reportJSONT{Path: r.Path, Kind: string(r.Kind), Valid: r.Valid(), Size: r.Size,
 		Compression: r.Compression, SHA256: r.SHA256, Metadata: r.Metadata,
-		Findings: []findingJSON{}, Tensors: []tensorJSON{}}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		out.Findings = append(out.Findings, findingJSON{Severity: f.Severity.String(), Code: f.Code,
-			File: f.File, Tensor: f.Tensor, Offset: f.Offset, Message: f.Message()})
-	}
+		Findings: findingsJSON(r.Findings), Tensors: []tensorJSON{}}
 	for i := range r.Tensors {
 		t := &r.Tensors[i]
 		shape := t.Shape
@@ -266,6 +286,9 @@ func reportJSON(r *checkpoint.Report, stats bool) reportJSONT {
 			}
 		}
 		out.Tensors = append(out.Tensors, tj)
+	}
+	for _, f := range r.Files {
+		out.Files = append(out.Files, reportJSON(f, stats))
 	}
 	return out
 }
@@ -310,25 +333,13 @@ func printReport(w io.Writer, r *checkpoint.Report, quiet bool) {
 	if r.SHA256 != "" {
 		fmt.Fprintf(w, "  sha256 %s\n", r.SHA256)
 	}
-	var nerr, nwarn int
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.Severity == checkpoint.Error {
-			nerr++
-		} else {
-			nwarn++
-		}
-		fmt.Fprintf(w, "  %s %s%s: %s\n", f.Severity, f.Code, findingPlace(f), f.Message())
-	}
-	if nerr+nwarn > 0 {
-		fmt.Fprintf(w, "  %s, %s\n", plural(nerr, "error"), plural(nwarn, "warning"))
-	}
+	printFindings(w, r.Findings)
 }
 
 // findingPlace is the part of a finding's location its message does not say.
 func findingPlace(f *checkpoint.Finding) string {
 	var parts []string
-	if f.File != "" {
+	if f.File != "" && !strings.Contains(f.Message(), f.File) {
 		parts = append(parts, f.File)
 	}
 	if f.Tensor != "" && !strings.Contains(f.Message(), fmt.Sprintf("%q", f.Tensor)) {
