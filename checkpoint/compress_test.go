@@ -70,7 +70,11 @@ func TestCompressedMatchesPlain(t *testing.T) {
 		for _, cz := range compressors {
 			comp := cz.fn(t, plainBytes)
 			path := writeTemp(t, "model.safetensors."+cz.kind, comp)
-			for _, w := range []int{1, 2} {
+			workers := []int{1, 2}
+			if testing.Short() {
+				workers = workers[1:]
+			}
+			for _, w := range workers {
 				c := Config{Workers: w, Hash: true, Stats: true}
 				want, err := ValidateFile(ctx, plainPath, c)
 				require.NoError(t, err)
