@@ -16,7 +16,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/sophia-ai/sophia-eval/checkpoint/internal/stfile"
+	"github.com/sophia-ai/sophia-eval/internal/stfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sophia-ai/sophia-eval/checkpoint/internal/stfile"
+	"github.com/sophia-ai/sophia-eval/internal/stfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
