@@ -533,8 +533,8 @@ func (p *headerParser) parseUint() (uint64, *jsonError) {
 	return v, nil
 }
 
-// scanNumber consumes one JSON number and checks serde_json's rule that it fits an
-// f64 (integers beyond u64 and i64 are read as floats).
+// scanNumber consumes one JSON number and checks that serde_json reads it without
+// overflow (see serdeNumberOK).
 func (p *headerParser) scanNumber() *jsonError {
 	start := p.i
 	if p.peek() == '-' {
@@ -553,9 +553,7 @@ func (p *headerParser) scanNumber() *jsonError {
 	default:
 		return p.errf("invalid number: want a digit, found %s", p.describe())
 	}
-	float := false
 	if p.peek() == '.' {
-		float = true
 		p.i++
 		if c := p.peek(); c < '0' || c > '9' {
 			return p.errf("invalid number: want a digit after '.'")
@@ -565,7 +563,6 @@ func (p *headerParser) scanNumber() *jsonError {
 		}
 	}
 	if c := p.peek(); c == 'e' || c == 'E' {
-		float = true
 		p.i++
 		if c := p.peek(); c == '+' || c == '-' {
 			p.i++
@@ -577,19 +574,118 @@ func (p *headerParser) scanNumber() *jsonError {
 			p.i++
 		}
 	}
-	s := string(p.b[start:p.i])
-	if !float {
-		if _, err := strconv.ParseUint(s, 10, 64); err == nil {
-			return nil
-		}
-		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return nil
-		}
-	}
-	if f, _ := strconv.ParseFloat(s, 64); math.IsInf(f, 0) {
+	if !serdeNumberOK(p.b[start:p.i]) {
 		return &jsonError{pos: start, msg: "number out of range"}
 	}
 	return nil
+}
+
+// pow10 holds the correctly rounded powers 1e0 … 1e308, as serde_json's table.
+var pow10 = func() (t [309]float64) {
+	for i := range t {
+		t[i], _ = strconv.ParseFloat("1e"+strconv.Itoa(i), 64)
+	}
+	return t
+}()
+
+// serdeNumberOK reports whether serde_json (1.0.x, without its float_roundtrip
+// feature, as the safetensors crate builds it) accepts the number s, already
+// checked against the JSON grammar. serde_json does not round correctly: it
+// accumulates at most a u64 of significant digits (further integer digits only
+// raise the exponent, further fraction digits are dropped), saturates the decimal
+// exponent as an i32, converts the significand to f64 and scales it by table powers
+// of ten, rejecting a result that overflows to infinity. Numbers near the largest
+// float64 are therefore accepted or rejected differently from a correctly rounding
+// parser; integers that fit a u64 or an i64 are always accepted.
+func serdeNumberOK(s []byte) bool {
+	const maxU = math.MaxUint64
+	over := func(a, d uint64) bool { return a >= maxU/10 && (a > maxU/10 || d > maxU%10) }
+	digit := func(i int) bool { return i < len(s) && s[i] >= '0' && s[i] <= '9' }
+	i := 0
+	if s[0] == '-' {
+		i++
+	}
+	var sig uint64
+	var exp int32
+	if s[i] == '0' {
+		i++
+	} else {
+		for digit(i) {
+			d := uint64(s[i] - '0')
+			if over(sig, d) {
+				for digit(i) {
+					i++
+					exp++
+				}
+				break
+			}
+			sig = sig*10 + d
+			i++
+		}
+	}
+	plain := true
+	if i < len(s) && s[i] == '.' {
+		plain = false
+		i++
+		for digit(i) {
+			d := uint64(s[i] - '0')
+			if over(sig, d) {
+				for digit(i) {
+					i++
+				}
+				break
+			}
+			sig = sig*10 + d
+			exp--
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		plain = false
+		i++
+		positive := true
+		switch s[i] {
+		case '+':
+			i++
+		case '-':
+			positive = false
+			i++
+		}
+		var e int32
+		for digit(i) {
+			d := int32(s[i] - '0')
+			i++
+			if e >= math.MaxInt32/10 && (e > math.MaxInt32/10 || d > math.MaxInt32%10) {
+				return sig == 0 || !positive
+			}
+			e = e*10 + d
+		}
+		if positive {
+			exp = int32(max(min(int64(exp)+int64(e), math.MaxInt32), math.MinInt32))
+		} else {
+			exp = int32(max(min(int64(exp)-int64(e), math.MaxInt32), math.MinInt32))
+		}
+	}
+	if plain && exp == 0 {
+		return true // an integer that fits a u64 (negative ones become i64 or f64)
+	}
+	f := float64(sig)
+	for {
+		if a := int64(exp); a >= -308 && a <= 308 {
+			if a >= 0 {
+				return !math.IsInf(f*pow10[a], 0)
+			}
+			return true
+		}
+		if f == 0 {
+			return true
+		}
+		if exp >= 0 {
+			return false
+		}
+		f /= 1e308
+		exp += 308
+	}
 }
 
 func (p *headerParser) literal(lit string) *jsonError {
