@@ -74,6 +74,12 @@ type GlobalRef struct {
 	Op     string
 }
 
+// PersIDRef is one persistent id of the stream and where it is.
+type PersIDRef struct {
+	PersID
+	Offset int64 // byte offset of the PERSID or BINPERSID opcode
+}
+
 // Result is what Parse read.
 type Result struct {
 	// Value is what STOP returned.
@@ -82,6 +88,8 @@ type Result struct {
 	Proto int
 	// Globals lists every global reference in stream order.
 	Globals []GlobalRef
+	// PersIDs lists every persistent id in stream order.
+	PersIDs []PersIDRef
 	// End is the offset just after STOP; bytes after it are not read.
 	End int64
 	// Ops is the number of opcodes executed.
@@ -205,26 +213,30 @@ type machine struct {
 }
 
 // Parse reads one pickle from data, up to and including its STOP opcode.
+//
+// On error the Result is still returned, without a Value but with the Globals and
+// PersIDs read before the failure: Python's unpickler would already have imported
+// and called those, so an audit must see them even in a stream that fails later.
 func Parse(data []byte, lim Limits) (*Result, error) {
 	lim = lim.withDefaults()
 	if int64(len(data)) > lim.MaxInput {
-		return nil, &Error{Offset: 0, Err: fmt.Errorf("%w: input is %d bytes, the limit is %d", ErrLimit, len(data), lim.MaxInput)}
+		return &Result{}, &Error{Offset: 0, Err: fmt.Errorf("%w: input is %d bytes, the limit is %d", ErrLimit, len(data), lim.MaxInput)}
 	}
 	m := &machine{lim: lim, data: data, memo: map[uint64]any{}}
 	for {
 		start := m.pos
 		if m.pos >= len(m.data) {
-			return nil, &Error{Offset: int64(start), Err: ErrTruncated}
+			return &m.res, &Error{Offset: int64(start), Err: ErrTruncated}
 		}
 		op := m.data[m.pos]
 		m.pos++
 		m.res.Ops++
 		if m.res.Ops > lim.MaxOps {
-			return nil, &Error{Offset: int64(start), Op: op, Err: fmt.Errorf("%w: more than %d opcodes", ErrLimit, lim.MaxOps)}
+			return &m.res, &Error{Offset: int64(start), Op: op, Err: fmt.Errorf("%w: more than %d opcodes", ErrLimit, lim.MaxOps)}
 		}
 		done, err := m.step(op, int64(start))
 		if err != nil {
-			return nil, &Error{Offset: int64(start), Op: op, Err: err}
+			return &m.res, &Error{Offset: int64(start), Op: op, Err: err}
 		}
 		if done {
 			m.res.End = int64(m.pos)
@@ -341,6 +353,12 @@ func (m *machine) global(mod, name string, off int64, op string) Global {
 	g := Global{Module: mod, Name: name}
 	m.res.Globals = append(m.res.Globals, GlobalRef{Global: g, Offset: off, Op: op})
 	return g
+}
+
+func (m *machine) persID(v any, off int64) {
+	p := PersID{Value: v}
+	m.res.PersIDs = append(m.res.PersIDs, PersIDRef{PersID: p, Offset: off})
+	m.push(p)
 }
 
 // step runs one opcode; done is true after STOP.
@@ -774,13 +792,13 @@ func (m *machine) step(op byte, off int64) (done bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		m.push(PersID{Value: string(b)})
+		m.persID(string(b), off)
 	case opBinPersID:
 		v, err := m.pop()
 		if err != nil {
 			return false, err
 		}
-		m.push(PersID{Value: v})
+		m.persID(v, off)
 	case opReadonlyBuffer:
 		if _, err := m.top(); err != nil {
 			return false, err

@@ -166,6 +166,17 @@ func TestMaliciousIsSymbolic(t *testing.T) {
 	}
 	assert.Equal(t, []string{"STACK_GLOBAL builtins.eval", "INST subprocess.call", "GLOBAL posix.system", "GLOBAL x.Y"}, names)
 	assert.Equal(t, "NEWOBJ_EX", res.Value.(*Call).Op)
+
+	// A stream that fails after its payload still reports the payload: Python
+	// would have run it before reaching the bad opcode.
+	a.Reset()
+	a.op(opProto, 2).global("os", "system").str("id").op(opTuple1, opReduce, 0xff)
+	res, err = Parse(a.bytes(), Limits{})
+	require.ErrorIs(t, err, ErrUnknownOpcode)
+	require.NotNil(t, res)
+	assert.Nil(t, res.Value)
+	require.Len(t, res.Globals, 1)
+	assert.Equal(t, "os.system", res.Globals[0].String())
 }
 
 func TestBuildSetItemsPersID(t *testing.T) {
@@ -181,6 +192,9 @@ func TestBuildSetItemsPersID(t *testing.T) {
 	c := b.Obj.(*Call)
 	assert.Same(t, c, tup[1])
 	assert.Equal(t, []Pair{{"w", PersID{Tuple{"storage"}}}, {"v", int64(3)}}, c.Items)
+	require.Len(t, res.PersIDs, 1)
+	assert.Equal(t, PersID{Tuple{"storage"}}, res.PersIDs[0].PersID)
+	assert.Equal(t, int64(51), res.PersIDs[0].Offset)
 	st := b.State.(*Dict)
 	v, ok := st.Get("_metadata")
 	assert.True(t, ok)

@@ -5,9 +5,9 @@
 // imported or called, so a pickle that would run code on pickle.load or
 // torch.load(weights_only=False) is read safely and its Globals can be audited.
 //
-// Every GLOBAL, STACK_GLOBAL and INST is also listed in Result.Globals with its
-// byte offset, wherever the value ends up, so an audit does not depend on walking
-// the value graph.
+// Every GLOBAL, STACK_GLOBAL and INST is also listed in Result.Globals, and every
+// persistent id in Result.PersIDs, with its byte offset, wherever the value ends
+// up, so an audit does not depend on walking the value graph.
 //
 // Input size, opcode count, memo size and MARK nesting are limited (Limits); a
 // malformed or truncated stream, an unknown opcode or a limit reached is an
