@@ -68,6 +68,8 @@ const (
 	CodeDistCkptMissing       = "distckpt_missing_file"
 	CodeNeMo2AdapterMetadata  = "nemo2_adapter_metadata"
 	CodeDistCkptBackendLegacy = "distckpt_backend_deprecated"
+	CodeDistCkptMetadata      = "distckpt_metadata"
+	CodeDistCkptRange         = "distckpt_range"
 )
 
 // isIOError reports whether err means "could not finish" (a failing read, a

@@ -315,3 +315,32 @@ func zipWriterStore(w io.Writer, members map[string][]byte, order ...string) err
 	}
 	return zw.Close()
 }
+
+// distEntry is one storage_data item of a torch.distributed.checkpoint .metadata.
+type distEntry struct {
+	fqn, path      string
+	offset, length int64
+}
+
+// distMetadataPickle writes a .metadata as FileSystemWriter pickles its Metadata
+// dataclass: NEWOBJ + BUILD for Metadata, MetadataIndex and _StorageInfo.
+func distMetadataPickle(es []distEntry) []byte {
+	const md = "torch.distributed.checkpoint.metadata"
+	p := newPkl()
+	p.global(md, "Metadata").op(')', 0x81).put()
+	p.op('}').put().op('(')
+	p.str("state_dict_metadata").op('}').put()
+	p.str("planner_data").op('N')
+	p.str("storage_data").op('}').put().op('(')
+	for _, e := range es {
+		p.global(md, "MetadataIndex").op(')', 0x81).put()
+		p.op('}').put().op('(').str("fqn").str(e.fqn)
+		p.str("offset").global("torch", "Size").int(0).int(0).op(0x86).put().op(0x85).put().op('R').put()
+		p.str("index").int(0).op('u', 'b')
+		p.global("torch.distributed.checkpoint.filesystem", "_StorageInfo").op(')', 0x81).put()
+		p.op('}').put().op('(').str("relative_path").str(e.path).str("offset").int(e.offset).str("length").int(e.length).op('u', 'b')
+	}
+	p.op('u')
+	p.op('u', 'b')
+	return p.stop()
+}

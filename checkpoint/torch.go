@@ -612,6 +612,9 @@ func safeGlobal(mod, name string) bool {
 	case "datetime":
 		return name == "datetime" || name == "date" || name == "time" || name == "timedelta" || name == "timezone"
 	}
+	if mod == "torch.distributed.checkpoint.filesystem" && name == "_StorageInfo" {
+		return true
+	}
 	if mod == "omegaconf" || strings.HasPrefix(mod, "omegaconf.") || strings.HasPrefix(mod, "torch.distributed.checkpoint.") {
 		return isClassName(name)
 	}
