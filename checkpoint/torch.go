@@ -735,6 +735,12 @@ func (z *torchZip) collectStorages(res *pickle.Result) {
 			st.bad = true
 			continue
 		}
+		if limit := z.maxDecompressed(); st.file.Method != zip.Store && st.file.UncompressedSize64 > uint64(limit) {
+			z.add(withFile(newFinding(Error, CodeDecompressedTooLarge, "", -1, ErrDecompressedTooLarge,
+				"compressed storage member %s declares %d bytes, more than the limit of %d", st.member, st.file.UncompressedSize64, limit), st.member))
+			st.bad = true
+			continue
+		}
 		if st.dtype.size == 0 {
 			continue
 		}
@@ -986,13 +992,14 @@ func (z *torchZip) tensor(name string, g pickle.Global, call *pickle.Call) {
 	}
 	dt := st.dtype
 	if g.Name == "_rebuild_tensor_v3" {
-		var dg pickle.Global
-		if len(args) >= 7 {
-			dg, _ = args[6].(pickle.Global)
+		if len(args) < 7 {
+			bad("_rebuild_tensor_v3 has %d arguments, want at least 7", len(args))
+			return
 		}
+		dg, _ := args[6].(pickle.Global)
 		d, ok := torchDTypes[dg.Name]
 		if dg.Module != "torch" || !ok {
-			bad("_rebuild_tensor_v3 dtype argument %s is not a torch dtype", pickle.Repr(args[6:min(7, len(args))], 40))
+			bad("_rebuild_tensor_v3 dtype argument %s is not a torch dtype", pickle.Repr(args[6], 40))
 			return
 		}
 		dt = d
@@ -1047,6 +1054,13 @@ func (z *torchZip) tensor(name string, g pickle.Global, call *pickle.Call) {
 		st.views = append(st.views, v)
 	}
 	tt.view = v
+}
+
+func (z *torchZip) maxDecompressed() int64 {
+	if z.c.MaxDecompressed > 0 {
+		return z.c.MaxDecompressed
+	}
+	return defaultMaxDecompressed
 }
 
 // dtypeWarning reports an element type once per archive.

@@ -298,6 +298,13 @@ func TestTorchStructuralFindings(t *testing.T) {
 		{"complex128 not scanned", torchZipBytes(t, torchMembers("archive", pk(fxTensor{name: "w", storage: "ComplexDoubleStorage", key: "0", numel: 1, shape: []int64{1}}), map[string][]byte{"0": make([]byte, 16)}, "0")),
 			map[string]Severity{CodeTorchDType: Warning}},
 		{"crc mismatch", corrupt, map[string]Severity{CodeMemberCorrupt: Error}},
+		{"v3 without dtype", torchZipBytes(t, torchMembers("archive", newPkl().global("torch._utils", "_rebuild_tensor_v3").op('(').
+			op('(').str("storage").global("torch", "UntypedStorage").str("0").str("cpu").int(16).op('t', 'Q').int(0).tuple([]int64{4}).tuple([]int64{1}).op('t', 'R', '.').Bytes(),
+			map[string][]byte{"0": ok}, "0")), map[string]Severity{CodeTorchTensor: Error}},
+		{"v3 with a non-dtype", torchZipBytes(t, torchMembers("archive", newPkl().stateDict([]fxTensor{{name: "w", storage: "UntypedStorage", key: "0", numel: 16, shape: []int64{4}, dtype: "Size"}}).stop(),
+			map[string][]byte{"0": ok}, "0")), map[string]Severity{CodeTorchTensor: Error}},
+		{"deflated storage over the limit", torchZipBytes(t, []zipMember{{name: "a/data.pkl", data: pk(f32)}, {name: "a/version", data: []byte("3")}, {name: "a/data/0", data: ok, deflate: true}}),
+			map[string]Severity{CodeTorchCompression: Warning, CodeDecompressedTooLarge: Error}},
 		{"compressed member", torchZipBytes(t, []zipMember{{name: "a/data/0", data: ok}, {name: "a/version", data: []byte("3")}, {name: "a/data.pkl", data: pk(f32), deflate: true}}),
 			map[string]Severity{CodeTorchCompression: Warning}},
 		{"no version", torchZipBytes(t, []zipMember{{name: "a/data.pkl", data: pk(f32)}, {name: "a/data/0", data: ok}}),
@@ -314,7 +321,7 @@ func TestTorchStructuralFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := validateTorchBytes(t, tt.file, Config{})
+			rep := validateTorchBytes(t, tt.file, Config{MaxDecompressed: 15})
 			assert.Equal(t, tt.want, findingCodes(rep), "%v", rep.Findings)
 			for _, f := range rep.Findings {
 				assert.NotNil(t, f.Err)
