@@ -45,6 +45,9 @@ const maxDistMetadata = 256 << 20
 //     a sharded checkpoint), or file by file when they hold plain safetensors;
 //     trainer.pt validated as a torch.save zip.
 //
+// Report.Metadata holds "model_ckpt_path" from adapter_metadata.json when there
+// is one.
+//
 // Member reports are in Report.Files, their findings and tensors copied to the
 // top report with File set to the path relative to dir.
 func validateNeMo2(ctx context.Context, dir string, c Config) (*Report, error) {

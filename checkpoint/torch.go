@@ -640,6 +640,9 @@ func classifyGlobal(g pickle.Global) (globalVerdict, string) {
 	switch {
 	case safeGlobal(mod, name):
 		return globalSafe, ""
+	case (mod == "_io" || mod == "io") && (name == "BytesIO" || name == "StringIO"):
+		// Older TransformerEngine layers keep their _extra_state in a BytesIO.
+		return globalWarn, "an in-memory buffer: torch.load(weights_only=True) refuses it"
 	case hasDunder(name) || (hasDunder(mod) && mod != "__main__" && mod != "__builtin__"):
 		return globalUnsafe, "a dunder name reaches arbitrary objects through attribute lookup; " + load
 	case dangerousModules[root]:
