@@ -35,8 +35,6 @@ const (
 	// maxSpool is the largest member of a tar.gz archive copied to a temporary
 	// file so that a torch.save zip inside it can be read at random.
 	maxSpool = 4 << 30
-	// defaultMaxDecompressed is the decompression limit when Config leaves it 0.
-	defaultMaxDecompressed = 1 << 40
 )
 
 var (
@@ -424,19 +422,30 @@ func (a *nemoArchive) spoolTorch(ctx context.Context, size int64, tr *tar.Reader
 func mergeMember(top *Report, name string, rep *Report, offsets map[string]int64) {
 	rep.Path = name
 	top.Files = append(top.Files, rep)
+	// A directory of files (hf_weights/ with its shards, say) keeps the names of
+	// its files, under the member's; other reports name the member.
+	multi := rep.Kind == KindDirectory || rep.Kind == KindSharded || rep.Kind == KindPEFT
 	for _, f := range rep.Findings {
-		if f.File != "" {
-			if base, ok := offsets[f.File]; ok && f.Offset >= 0 {
-				f.Offset += base
-			} else {
-				f.Offset = -1
-			}
+		switch base, ok := offsets[f.File]; {
+		case f.File == "":
+			f.File = name
+		case multi:
+			f.File = path.Join(name, f.File)
+		case ok && f.Offset >= 0:
+			f.Offset += base
+			f.File = name
+		default:
+			f.Offset = -1
+			f.File = name
 		}
-		f.File = name
 		top.add(f)
 	}
 	for _, t := range rep.Tensors {
-		t.File = name
+		if multi && t.File != "" {
+			t.File = path.Join(name, t.File)
+		} else {
+			t.File = name
+		}
 		top.Tensors = append(top.Tensors, t)
 	}
 }

@@ -12,13 +12,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/sophia-ai/sophia-eval/checkpoint/internal/stfile"
+	"github.com/sophia-ai/sophia-eval/internal/stfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-const loraConfig = `
+const nemoLoRAConfig = `
 tensor_model_parallel_size: 1
 pipeline_model_parallel_size: 1
 precision: bf16
@@ -43,20 +42,11 @@ func adapterSafetensors() []byte {
 func nemoMembers(t testing.TB) []tarMember {
 	return []tarMember{
 		{name: "./", typ: tar.TypeDir},
-		{name: "./model_config.yaml", data: []byte(loraConfig)},
+		{name: "./model_config.yaml", data: []byte(nemoLoRAConfig)},
 		{name: "./model_weights.ckpt", data: stateDictFixture(t)},
 		{name: "./5c0b_tokenizer.model", data: []byte("not inspected")},
 		{name: "./extra/adapter.safetensors", data: adapterSafetensors()},
 	}
-}
-
-func gzipBytes(t testing.TB, b []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, err := zw.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
 }
 
 func validateNeMoBytes(t testing.TB, b []byte, c Config) *Report {
@@ -323,7 +313,7 @@ func TestExtractNeMo(t *testing.T) {
 
 		got, err := os.ReadFile(filepath.Join(dir, "model_config.yaml"))
 		require.NoError(t, err)
-		assert.Equal(t, loraConfig, string(got))
+		assert.Equal(t, nemoLoRAConfig, string(got))
 		got, err = os.ReadFile(filepath.Join(dir, "extra", "adapter.safetensors"))
 		require.NoError(t, err)
 		assert.Equal(t, adapterSafetensors(), got)
@@ -362,7 +352,7 @@ func FuzzNeMoTar(f *testing.F) {
 		{name: "./model_config.yaml", data: []byte("tensor_model_parallel_size: 2\n")},
 		{name: "./mp_rank_00/model_weights.ckpt", data: []byte("PK\x03\x04")},
 	}))
-	f.Add(gzipBytes(f, tarBytes(f, []tarMember{{name: "./model_config.yaml", data: []byte(loraConfig)}})))
+	f.Add(gzipBytes(f, tarBytes(f, []tarMember{{name: "./model_config.yaml", data: []byte(nemoLoRAConfig)}})))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 1<<16 {
 			return

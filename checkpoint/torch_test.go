@@ -20,7 +20,7 @@ func validateTorchBytes(t testing.TB, b []byte, c Config) *Report {
 	return rep
 }
 
-func findingCodes(rep *Report) map[string]Severity {
+func reportCodes(rep *Report) map[string]Severity {
 	m := map[string]Severity{}
 	for _, f := range rep.Findings {
 		if m[f.Code] < f.Severity {
@@ -158,7 +158,7 @@ func TestTorchLightningNestingParametersAndViews(t *testing.T) {
 	assert.Equal(t, U16, byName["state_dict.model.u16"].DType)
 	assert.Equal(t, F16, byName["state_dict.model.h"].DType)
 	assert.Equal(t, int64(1), byName["state_dict.model.h"].NaN)
-	codes := findingCodes(rep)
+	codes := reportCodes(rep)
 	assert.Equal(t, map[string]Severity{CodeInf: Error, CodeNaN: Error}, codes, "%v", rep.Findings)
 	for _, f := range rep.Findings {
 		if f.Tensor == "state_dict.model.every_other" {
@@ -193,7 +193,7 @@ func TestTorchMaliciousPickle(t *testing.T) {
 	p = newPkl()
 	p.global("builtins", "eval").str("1").op(0x85, 'R', 0xff)
 	rep = validateTorchBytes(t, torchZipBytes(t, torchMembers("archive", p.Bytes(), nil)), Config{})
-	codes := findingCodes(rep)
+	codes := reportCodes(rep)
 	assert.Equal(t, Error, codes[CodeUnsafePickle])
 	assert.Equal(t, Error, codes[CodeTorchPickle])
 }
@@ -325,7 +325,7 @@ func TestTorchStructuralFindings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := validateTorchBytes(t, tt.file, Config{MaxDecompressed: 15})
-			assert.Equal(t, tt.want, findingCodes(rep), "%v", rep.Findings)
+			assert.Equal(t, tt.want, reportCodes(rep), "%v", rep.Findings)
 			for _, f := range rep.Findings {
 				assert.NotNil(t, f.Err)
 				assert.NotEmpty(t, f.Code)
@@ -344,7 +344,7 @@ func TestTorchUnaligned(t *testing.T) {
 	}, "a/data.pkl", "a/version", "a/data/0")
 	require.NoError(t, zw)
 	rep := validateTorchBytes(t, buf.Bytes(), Config{})
-	assert.Equal(t, map[string]Severity{CodeTorchAlignment: Warning}, findingCodes(rep), "%v", rep.Findings)
+	assert.Equal(t, map[string]Severity{CodeTorchAlignment: Warning}, reportCodes(rep), "%v", rep.Findings)
 	assert.True(t, rep.Tensors[0].Scanned)
 }
 
