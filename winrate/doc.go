@@ -14,7 +14,8 @@
 // standard_error, discrete_win_rate, n_wins, n_wins_base, n_draws, n_total, in
 // AlpacaEval's percent scale), Wilson and Clopper-Pearson intervals, the exact
 // sign test and a paired t-test; [Scorer.Bootstrap] adds a seeded bootstrap
-// interval.
+// interval. [FitRatings] fits Bradley-Terry ratings over many models, as
+// FastChat does, with seeded bootstrap intervals and ranks.
 //
 //	cs, _, _ := winrate.ReadFile("annotations.json", winrate.ReadConfig{})
 //	sc, _ := winrate.New(winrate.Config{})
