@@ -26,6 +26,10 @@ type winrateOptions struct {
 	inputFormat  string
 	tieMargin    float64
 	strongWeight int
+	ratings      bool
+	elo          bool
+	anchor       string
+	anchorRating float64
 }
 
 func newWinrateCmd(e *env) *cobra.Command {
@@ -61,6 +65,13 @@ and Clopper-Pearson intervals at --confidence, a seeded bootstrap interval with
 --bootstrap N, the exact sign test of wins against losses and a paired t-test of
 the outcomes against 0.5.
 
+With --ratings, Bradley-Terry ratings of every model instead, as FastChat fits
+them (ties as half, scale 400, base 10, average 1000, optional --anchor), with
+percentile intervals from --bootstrap rounds (default 100) seeded with --seed,
+the rank by non-overlapping intervals, and with --baseline the predicted win
+rate against it (Arena-Hard v0.1's score). With --elo, FastChat's online Elo
+(K 4) over the battles in file order.
+
 Exit codes: 0 ok; 1 error (unreadable input, a bad record, bad usage); 130
 interrupted.`,
 		Example: `  # AlpacaEval annotations: the leaderboard's figures
@@ -85,6 +96,10 @@ interrupted.`,
 	f.StringVar(&o.inputFormat, "input-format", "auto", "input format: auto, alpaca_eval, arena, arena_hard, simple, scores")
 	f.Float64Var(&o.tieMargin, "tie-margin", 0, "scores input: a score difference up to this is a draw")
 	f.IntVar(&o.strongWeight, "strong-weight", 3, "arena_hard input: outcomes a strong preference (>>) counts")
+	f.BoolVar(&o.ratings, "ratings", false, "Bradley-Terry ratings of every model instead (100 bootstrap rounds unless --bootstrap)")
+	f.BoolVar(&o.elo, "elo", false, "online Elo ratings of every model instead, battles in file order")
+	f.StringVar(&o.anchor, "anchor", "", "--ratings: shift ratings so that `MODEL` has --anchor-rating")
+	f.Float64Var(&o.anchorRating, "anchor-rating", 1000, "--ratings: the anchor's rating")
 	return cmd
 }
 
@@ -130,6 +145,12 @@ func runWinrate(ctx context.Context, e *env, o *winrateOptions) error {
 		}
 		e.log.Debug("read", "file", name, "format", info.Format, "records", info.Records, "comparisons", len(cs))
 		all = append(all, cs...)
+	}
+	if o.ratings && o.elo {
+		return errors.New("give --ratings or --elo, not both")
+	}
+	if o.ratings || o.elo {
+		return runRatings(ctx, e, o, all)
 	}
 	pairs, err := choosePairs(all, o.model, o.baseline)
 	if err != nil {
@@ -322,4 +343,107 @@ func writeWinrateText(w io.Writer, o *winrateOptions, results []winrateResult) e
 		fmt.Fprintf(out, "  %-22s t = %s, p = %s (outcomes against 0.5)\n", "paired t-test", f2(s.PairedT.Statistic), p(s.PairedT.P))
 	}
 	return out.Flush()
+}
+
+type ratingJSON struct {
+	Model    string     `json:"model"`
+	Rating   jsonFloat  `json:"rating"`
+	Low      *jsonFloat `json:"rating_q_low,omitempty"`
+	High     *jsonFloat `json:"rating_q_high,omitempty"`
+	Rank     int        `json:"rank"`
+	Battles  int64      `json:"num_battles"`
+	Predict  *jsonFloat `json:"win_rate_vs_baseline,omitempty"`
+	Baseline string     `json:"baseline,omitempty"`
+}
+
+// runRatings prints Bradley-Terry or online Elo ratings of every model.
+func runRatings(ctx context.Context, e *env, o *winrateOptions, cs []winrate.Comparison) error {
+	var models []winrate.Rating
+	var predict func(a, b float64) float64
+	if o.elo {
+		var err error
+		if models, err = winrate.OnlineElo(cs, winrate.EloConfig{}); err != nil {
+			return err
+		}
+	} else {
+		rounds := o.bootstrap
+		if rounds == 0 {
+			rounds = 100
+		}
+		r, err := winrate.FitRatings(ctx, cs, winrate.RatingConfig{
+			Anchor: o.anchor, AnchorRating: o.anchorRating, Rounds: rounds, Confidence: o.confidence, Seed: o.seed,
+		})
+		if err != nil {
+			return err
+		}
+		if !r.Converged {
+			fmt.Fprintln(e.stderr, "sophia-eval: warning: some model never lost or never won against the others; its rating has no finite maximum-likelihood value")
+		}
+		models, predict = r.Models, r.WinRate
+		if o.anchor != "" {
+			if _, ok := r.Find(o.anchor); !ok {
+				fmt.Fprintf(e.stderr, "sophia-eval: warning: anchor %q has no battles; ratings are not anchored\n", o.anchor)
+			}
+		}
+	}
+	base := math.NaN()
+	if o.baseline != "" && predict != nil {
+		for _, m := range models {
+			if m.Model == o.baseline {
+				base = m.Rating
+			}
+		}
+		if math.IsNaN(base) {
+			return fmt.Errorf("baseline %q has no battles", o.baseline)
+		}
+	}
+	if o.format == "json" {
+		out := make([]ratingJSON, len(models))
+		for i, m := range models {
+			out[i] = ratingJSON{Model: m.Model, Rating: jsonFloat(m.Rating), Rank: m.Rank, Battles: m.Battles}
+			if !math.IsNaN(m.Low) {
+				lo, hi := jsonFloat(m.Low), jsonFloat(m.High)
+				out[i].Low, out[i].High = &lo, &hi
+			}
+			if !math.IsNaN(base) {
+				p := jsonFloat(predict(m.Rating, base))
+				out[i].Predict, out[i].Baseline = &p, o.baseline
+			}
+		}
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(append(b, '\n'))
+		return err
+	}
+	w := bufio.NewWriter(e.stdout)
+	f1 := func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
+	fmt.Fprintf(w, "%4s  %-30s %9s %20s %9s", "rank", "model", "rating", "interval", "battles")
+	if !math.IsNaN(base) {
+		fmt.Fprintf(w, " %12s", "win rate")
+	}
+	w.WriteByte('\n')
+	for _, m := range models {
+		iv := ""
+		if !math.IsNaN(m.Low) {
+			iv = "[" + f1(m.Low) + ", " + f1(m.High) + "]"
+		}
+		fmt.Fprintf(w, "%4d  %-30s %9s %20s %9d", m.Rank, m.Model, f1(m.Rating), iv, m.Battles)
+		if !math.IsNaN(base) {
+			fmt.Fprintf(w, " %10s %%", strconv.FormatFloat(predict(m.Rating, base), 'f', 2, 64))
+		}
+		w.WriteByte('\n')
+	}
+	if o.elo {
+		fmt.Fprintln(w, "\nonline Elo (K 4, scale 400, base 10, initial 1000), battles in file order")
+	} else {
+		rounds := o.bootstrap
+		if rounds == 0 {
+			rounds = 100
+		}
+		fmt.Fprintf(w, "\nBradley-Terry (scale 400, base 10, average 1000); %s %% intervals from %d bootstrap rounds, seed %d\n",
+			strconv.FormatFloat(100*o.confidence, 'f', -1, 64), rounds, o.seed)
+	}
+	return w.Flush()
 }

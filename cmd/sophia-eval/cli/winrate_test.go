@@ -94,3 +94,32 @@ func TestWinrateErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestWinrateRatings(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "battles.jsonl", []byte(winrateBattles+
+		`{"model_a": "other", "model_b": "tuned", "winner": "model_b"}`+"\n"+
+		`{"model_a": "other", "model_b": "tuned", "winner": "model_a"}`+"\n"))
+	code, out, stderr := runCLI(t, "", "winrate", p, "--ratings", "--baseline", "base", "--seed", "1",
+		"--bootstrap", "20", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	var v []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	require.Len(t, v, 3)
+	for _, r := range v {
+		for _, k := range []string{"model", "rating", "rating_q_low", "rating_q_high", "rank", "num_battles", "win_rate_vs_baseline"} {
+			assert.Contains(t, r, k)
+		}
+		if r["model"] == "base" {
+			assert.InDelta(t, 50.0, r["win_rate_vs_baseline"], 1e-12)
+		}
+	}
+	code, out, stderr = runCLI(t, "", "winrate", p, "--ratings", "--anchor", "base", "--anchor-rating", "1114")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "1114.0")
+	code, out, stderr = runCLI(t, "", "winrate", p, "--elo")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "online Elo")
+	code, _, stderr = runCLI(t, "", "winrate", p, "--elo", "--ratings")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "not both")
+}
