@@ -15,7 +15,9 @@
 // AlpacaEval's percent scale), Wilson and Clopper-Pearson intervals, the exact
 // sign test and a paired t-test; [Scorer.Bootstrap] adds a seeded bootstrap
 // interval. [FitRatings] fits Bradley-Terry ratings over many models, as
-// FastChat does, with seeded bootstrap intervals and ranks.
+// FastChat does, with seeded bootstrap intervals and ranks; [OnlineElo] runs
+// FastChat's online Elo; [LengthControlled] fits AlpacaEval's length-controlled
+// GLM.
 //
 //	cs, _, _ := winrate.ReadFile("annotations.json", winrate.ReadConfig{})
 //	sc, _ := winrate.New(winrate.Config{})

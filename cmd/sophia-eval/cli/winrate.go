@@ -30,6 +30,7 @@ type winrateOptions struct {
 	elo          bool
 	anchor       string
 	anchorRating float64
+	lc           bool
 }
 
 func newWinrateCmd(e *env) *cobra.Command {
@@ -96,6 +97,7 @@ interrupted.`,
 	f.StringVar(&o.inputFormat, "input-format", "auto", "input format: auto, alpaca_eval, arena, arena_hard, simple, scores")
 	f.Float64Var(&o.tieMargin, "tie-margin", 0, "scores input: a score difference up to this is a draw")
 	f.IntVar(&o.strongWeight, "strong-weight", 3, "arena_hard input: outcomes a strong preference (>>) counts")
+	f.BoolVar(&o.lc, "length-controlled", false, "also the length-controlled win rate (AlpacaEval's GLM, minimal variant; needs output lengths)")
 	f.BoolVar(&o.ratings, "ratings", false, "Bradley-Terry ratings of every model instead (100 bootstrap rounds unless --bootstrap)")
 	f.BoolVar(&o.elo, "elo", false, "online Elo ratings of every model instead, battles in file order")
 	f.StringVar(&o.anchor, "anchor", "", "--ratings: shift ratings so that `MODEL` has --anchor-rating")
@@ -108,6 +110,7 @@ type winrateResult struct {
 	pair      winrate.Pair
 	score     winrate.Score
 	bootstrap *winrate.Interval
+	lc        *winrate.LengthResult
 }
 
 func runWinrate(ctx context.Context, e *env, o *winrateOptions) error {
@@ -174,6 +177,13 @@ func runWinrate(ctx context.Context, e *env, o *winrateOptions) error {
 				return err
 			}
 			r.bootstrap = &iv
+		}
+		if o.lc {
+			lc, err := winrate.LengthControlled(ctx, cs, winrate.LengthConfig{})
+			if err != nil {
+				return fmt.Errorf("%s against %s: %w", p.Model, p.Baseline, err)
+			}
+			r.lc = &lc
 		}
 		results = append(results, r)
 	}
@@ -280,6 +290,8 @@ type winrateJSON struct {
 	SignTestP       jsonFloat     `json:"sign_test_p"`
 	PairedTStat     jsonFloat     `json:"paired_t_statistic"`
 	PairedTP        jsonFloat     `json:"paired_t_p"`
+	LCWinRate       *jsonFloat    `json:"length_controlled_winrate,omitempty"`
+	LCStdErr        *jsonFloat    `json:"lc_standard_error,omitempty"`
 }
 
 // writeWinrateJSON prints a JSON array with one object per pair, under
@@ -299,6 +311,10 @@ func writeWinrateJSON(w io.Writer, results []winrateResult) error {
 		if r.bootstrap != nil {
 			b := ivJSON(*r.bootstrap)
 			out[i].BootstrapCI = &b
+		}
+		if r.lc != nil {
+			w, se := jsonFloat(r.lc.WinRate), jsonFloat(r.lc.StandardError)
+			out[i].LCWinRate, out[i].LCStdErr = &w, &se
 		}
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
@@ -334,6 +350,9 @@ func writeWinrateText(w io.Writer, o *winrateOptions, results []winrateResult) e
 		fmt.Fprintf(out, "%s vs %s: %d comparisons\n", r.pair.Model, r.pair.Baseline, s.NTotal)
 		fmt.Fprintf(out, "  %-22s %s %% ± %s (standard error)\n", "win rate", f2(s.WinRate), f2(s.StandardError))
 		fmt.Fprintf(out, "  %-22s %s %%\n", "discrete win rate", f2(s.DiscreteWinRate))
+		if r.lc != nil {
+			fmt.Fprintf(out, "  %-22s %s %% (minimal GLM: length and model terms, C %s)\n", "length-controlled", f2(r.lc.WinRate), p(r.lc.C))
+		}
 		fmt.Fprintf(out, "  %-22s %d / %d / %d\n", "wins / losses / draws", s.NWins, s.NWinsBase, s.NDraws)
 		fmt.Fprintf(out, "  %-22s normal %s  Wilson %s  Clopper-Pearson %s\n", level+" intervals", iv(s.Normal), iv(s.Wilson), iv(s.ClopperPearson))
 		if r.bootstrap != nil {

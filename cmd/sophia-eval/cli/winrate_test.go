@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -122,4 +123,29 @@ func TestWinrateRatings(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "winrate", p, "--elo", "--ratings")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "not both")
+}
+
+func TestWinrateLengthControlled(t *testing.T) {
+	dir := t.TempDir()
+	var simple []byte
+	for i := range 40 {
+		o := []string{"1", "0", "0.5", "1"}[i%4]
+		simple = fmt.Appendf(simple, `{"id": "%d", "model": "m", "baseline": "b", "outcome": %s, "model_length": %d, "baseline_length": %d}`+"\n",
+			i, o, 100+i*7%50, 120)
+	}
+	p := writeFile(t, dir, "simple.jsonl", simple)
+	code, out, stderr := runCLI(t, "", "winrate", p, "--length-controlled", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	var v []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	assert.Contains(t, v[0], "length_controlled_winrate")
+	assert.Contains(t, v[0], "lc_standard_error")
+	code, out, stderr = runCLI(t, "", "winrate", p, "--length-controlled")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "length-controlled")
+
+	b := writeFile(t, dir, "battles.jsonl", []byte(winrateBattles))
+	code, _, stderr = runCLI(t, "", "winrate", b, "--baseline", "base", "--model", "tuned", "--length-controlled")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "without output lengths")
 }
