@@ -8,34 +8,34 @@ import (
 
 var sinkIv Interval
 
+// BenchmarkBootstrap is the goal size: a 10 000-sample bootstrap on
+// 100 000 comparisons, with discrete outcomes (multinomial resamples) and with
+// continuous ones (AlpacaEval 2.0's weighted judge; resampled index by index),
+// on all cores and on one.
 func BenchmarkBootstrap(b *testing.B) {
+	const n, boots = 100_000, 10_000
 	for _, kind := range []string{"discrete", "continuous"} {
-		b.Run(kind, func(b *testing.B) {
-			n := 100_000
-			xs := make([]float64, n)
-			for i := range xs {
-				if kind == "discrete" {
-					xs[i] = []float64{1, 0, 0.5}[i%3]
-				} else {
-					xs[i] = float64(i%997) / 996
+		xs := make([]float64, n)
+		for i := range xs {
+			if kind == "discrete" {
+				xs[i] = []float64{1, 0, 0.5}[i%3]
+			} else {
+				xs[i] = float64(i%99_991) / 99_990
+			}
+		}
+		for _, w := range []int{0, 1} {
+			b.Run(fmt.Sprintf("%s/workers=%d", kind, w), func(b *testing.B) {
+				sc, err := New(Config{Bootstrap: boots, Workers: w})
+				if err != nil {
+					b.Fatal(err)
 				}
-			}
-			// Continuous outcomes are resampled index by index: 1000 resamples
-			// there, 10 000 for the discrete (multinomial) path.
-			boots := 10_000
-			if kind == "continuous" {
-				boots = 1000
-			}
-			sc, err := New(Config{Bootstrap: boots})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.SetBytes(int64(8 * n))
-			b.ReportAllocs()
-			for b.Loop() {
-				sinkIv, _ = sc.Bootstrap(context.Background(), xs)
-			}
-		})
+				b.SetBytes(int64(8 * n))
+				b.ReportAllocs()
+				for b.Loop() {
+					sinkIv, _ = sc.Bootstrap(context.Background(), xs)
+				}
+			})
+		}
 	}
 }
 

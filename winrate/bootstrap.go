@@ -2,14 +2,17 @@ package winrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/sophia-ai/sophia-eval/internal/pyfloat"
+	"github.com/sophia-ai/sophia-eval/internal/shard"
 )
 
 // maxDistinct is the number of distinct outcomes up to which a resample is drawn
@@ -19,10 +22,15 @@ const maxDistinct = 64
 // Bootstrap returns the percentile interval of the win rate (in percent) over
 // Config.Bootstrap resamples of the outcomes, each drawn with replacement, at
 // Config.Confidence: the (1-c)/2 and (1+c)/2 percentiles of the resampled win
-// rates, interpolated linearly as numpy's percentile. The random stream is a PCG
-// seeded with Config.Seed, so a seed gives the same interval on every machine.
-// When the outcomes take few distinct values (wins, losses, draws), a resample
-// is drawn as multinomial counts, so its cost does not grow with n.
+// rates, interpolated linearly as numpy's percentile.
+//
+// Resample b draws from its own xoshiro256++ generator seeded with Config.Seed
+// and b, so a seed gives the same interval on every machine and for any
+// Config.Workers. When the outcomes take few distinct values (wins, losses,
+// draws), a resample is drawn as multinomial counts, so its cost does not grow
+// with n; otherwise it sums n outcomes picked by Lemire's bounded integers. The
+// resamples are split across Config.Workers goroutines; nothing is allocated per
+// resample.
 func (sc *Scorer) Bootstrap(ctx context.Context, outcomes []float64) (Interval, error) {
 	n := len(outcomes)
 	if n == 0 {
@@ -33,7 +41,6 @@ func (sc *Scorer) Bootstrap(ctx context.Context, outcomes []float64) (Interval, 
 			return Interval{}, fmt.Errorf("%w: outcome %d is %v", ErrOutcome, i+1, x)
 		}
 	}
-	rng := rand.New(rand.NewPCG(sc.c.Seed, 0x5f3759df))
 	rates := make([]float64, sc.c.Bootstrap)
 
 	counts := map[float64]int64{}
@@ -44,16 +51,18 @@ func (sc *Scorer) Bootstrap(ctx context.Context, outcomes []float64) (Interval, 
 			break
 		}
 	}
+	var resample func(g *xoshiro) float64
 	if counts != nil {
 		vals := make([]float64, 0, len(counts))
 		for v := range counts {
 			vals = append(vals, v)
 		}
 		slices.Sort(vals) // map order is random; the stream must not depend on it
-		for b := range rates {
-			if b%256 == 0 && ctx.Err() != nil {
-				return Interval{}, ctx.Err()
-			}
+		cnt := make([]int64, len(vals))
+		for j, v := range vals {
+			cnt[j] = counts[v]
+		}
+		resample = func(g *xoshiro) float64 {
 			left, leftN := int64(n), int64(n)
 			var sum float64
 			for j, v := range vals {
@@ -62,28 +71,62 @@ func (sc *Scorer) Bootstrap(ctx context.Context, outcomes []float64) (Interval, 
 				case j == len(vals)-1:
 					x = left
 				case left > 0:
-					p := float64(counts[v]) / float64(leftN)
-					x = int64(distuv.Binomial{N: float64(left), P: p, Src: rng}.Rand())
+					p := float64(cnt[j]) / float64(leftN)
+					x = int64(distuv.Binomial{N: float64(left), P: p, Src: g}.Rand())
 				}
 				sum += float64(x) * v
 				left -= x
-				leftN -= counts[v]
+				leftN -= cnt[j]
 			}
-			rates[b] = 100 * sum / float64(n)
+			return sum
 		}
 	} else {
-		for b := range rates {
-			if b%16 == 0 && ctx.Err() != nil {
-				return Interval{}, ctx.Err()
-			}
-			var sum float64
-			for range n {
-				sum += outcomes[rng.IntN(n)]
-			}
-			rates[b] = 100 * sum / float64(n)
-		}
+		resample = func(g *xoshiro) float64 { return gatherSum(outcomes, g) }
+	}
+	err := parallelResamples(ctx, sc.c.Workers, sc.c.Seed, rates, func(g *xoshiro) float64 {
+		return 100 * resample(g) / float64(n)
+	})
+	if err != nil {
+		return Interval{}, err
 	}
 	slices.Sort(rates)
 	c := sc.c.Confidence
 	return Interval{pyfloat.Percentile(rates, 100*(1-c)/2), pyfloat.Percentile(rates, 100*(1+c)/2)}, nil
+}
+
+// resampleChunk is the number of resamples a worker takes at a time, between
+// checks of ctx.
+const resampleChunk = 16
+
+// parallelResamples sets out[b] = f(g) for every resample b, g seeded with seed
+// and b, on up to workers goroutines (0 = GOMAXPROCS; 1 = the caller's only).
+func parallelResamples(ctx context.Context, workers int, seed uint64, out []float64, f func(*xoshiro) float64) error {
+	workers = min(shard.Workers(workers), (len(out)+resampleChunk-1)/resampleChunk)
+	var next atomic.Int64
+	run := func() error {
+		var g xoshiro
+		for {
+			start := int(next.Add(resampleChunk)) - resampleChunk
+			if start >= len(out) {
+				return nil
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			for b := start; b < min(start+resampleChunk, len(out)); b++ {
+				g.reseed(seed, uint64(b))
+				out[b] = f(&g)
+			}
+		}
+	}
+	if workers <= 1 {
+		return run()
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { errs[w] = run() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -39,5 +39,5 @@ func ExampleScorer_Bootstrap() {
 	iv, _ := sc.Bootstrap(context.Background(), outcomes)
 	fmt.Printf("[%.0f, %.0f]\n", iv.Low, iv.High)
 	// Output:
-	// [45, 95]
+	// [45, 90]
 }

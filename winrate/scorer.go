@@ -14,8 +14,12 @@ type Config struct {
 	Confidence float64
 	// Bootstrap is the number of resamples of [Scorer.Bootstrap]. Default: 1000.
 	Bootstrap int
-	// Seed seeds the bootstrap's random stream. Default: 0.
+	// Seed seeds the bootstrap's random streams. Default: 0.
 	Seed uint64
+	// Workers is the number of goroutines of [Scorer.Bootstrap]: 0 = GOMAXPROCS;
+	// 1 = runs on the caller's goroutine, starts none. The interval does not
+	// depend on it. Default: 0.
+	Workers int
 }
 
 // Scorer computes head-to-head figures with one Config. It is safe for concurrent
@@ -35,6 +39,9 @@ func New(c Config) (*Scorer, error) {
 	}
 	if c.Bootstrap == 0 {
 		c.Bootstrap = 1000
+	}
+	if c.Workers < 0 {
+		return nil, fmt.Errorf("%w: workers %d must be 0 (all cores) or more", ErrConfig, c.Workers)
 	}
 	if c.Bootstrap < 0 {
 		return nil, fmt.Errorf("%w: bootstrap %d must be positive", ErrConfig, c.Bootstrap)
