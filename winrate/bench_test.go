@@ -3,6 +3,7 @@ package winrate
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -55,5 +56,47 @@ func BenchmarkParse(b *testing.B) {
 		if _, _, err := Parse(data, "bench", ReadConfig{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+var sinkRatings *Ratings
+
+// BenchmarkRatings is the goal size: Bradley-Terry with 100 bootstrap
+// rounds on 1 000 000 battles among 100 models, counted into a Battles as a
+// stream (no slice of battles is kept), then fitted.
+func BenchmarkRatings(b *testing.B) {
+	const models, battles = 100, 1_000_000
+	names := make([]string, models)
+	strength := make([]float64, models)
+	for i := range names {
+		names[i] = fmt.Sprintf("model-%03d", i)
+		strength[i] = float64(i%17) / 8
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rng := rand.New(rand.NewPCG(1, 2))
+		var bt Battles
+		for range battles {
+			i, j := rng.IntN(models), rng.IntN(models-1)
+			if j >= i {
+				j++
+			}
+			p := sigmoid(strength[i] - strength[j])
+			y := 0.0
+			switch u := rng.Float64(); {
+			case u < 0.1:
+				y = 0.5
+			case u < 0.1+0.9*p:
+				y = 1
+			}
+			if err := bt.Add(Comparison{Model: names[i], Baseline: names[j], Outcome: y}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		r, err := FitBattles(context.Background(), &bt, RatingConfig{Rounds: 100})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinkRatings = r
 	}
 }

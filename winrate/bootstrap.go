@@ -2,7 +2,6 @@ package winrate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -101,32 +100,54 @@ const resampleChunk = 16
 // parallelResamples sets out[b] = f(g) for every resample b, g seeded with seed
 // and b, on up to workers goroutines (0 = GOMAXPROCS; 1 = the caller's only).
 func parallelResamples(ctx context.Context, workers int, seed uint64, out []float64, f func(*xoshiro) float64) error {
-	workers = min(shard.Workers(workers), (len(out)+resampleChunk-1)/resampleChunk)
+	return parallelRounds(ctx, workers, len(out), resampleChunk, seed, func(_, b int, g *xoshiro) error {
+		out[b] = f(g)
+		return nil
+	})
+}
+
+// parallelRounds calls f(w, b, g) for every round b in [0, rounds), g seeded
+// with seed and b, on up to workers goroutines (0 = GOMAXPROCS; 1 = the
+// caller's only); w in [0, workers) numbers the goroutine, for scratch space.
+// A goroutine takes chunk rounds at a time. It returns the first error of f or
+// of ctx, checked between chunks.
+func parallelRounds(ctx context.Context, workers, rounds, chunk int, seed uint64, f func(w, b int, g *xoshiro) error) error {
+	workers = max(1, min(shard.Workers(workers), (rounds+chunk-1)/chunk))
 	var next atomic.Int64
-	run := func() error {
+	var failed atomic.Bool
+	run := func(w int) error {
 		var g xoshiro
-		for {
-			start := int(next.Add(resampleChunk)) - resampleChunk
-			if start >= len(out) {
+		for !failed.Load() {
+			start := int(next.Add(int64(chunk))) - chunk
+			if start >= rounds {
 				return nil
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			for b := start; b < min(start+resampleChunk, len(out)); b++ {
+			for b := start; b < min(start+chunk, rounds); b++ {
 				g.reseed(seed, uint64(b))
-				out[b] = f(&g)
+				if err := f(w, b, &g); err != nil {
+					failed.Store(true)
+					return err
+				}
 			}
 		}
+		return nil
 	}
-	if workers <= 1 {
-		return run()
+	if workers == 1 {
+		return run(0)
 	}
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Go(func() { errs[w] = run() })
+		wg.Go(func() { errs[w] = run(w) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

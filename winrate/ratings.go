@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/sophia-ai/sophia-eval/internal/pyfloat"
+	"github.com/sophia-ai/sophia-eval/internal/shard"
 )
 
 // ErrDisconnected reports battles whose models do not all connect through
@@ -38,8 +38,12 @@ type RatingConfig struct {
 	Rounds int
 	// Confidence is the level of the percentile intervals. Default: 0.95.
 	Confidence float64
-	// Seed seeds the bootstrap's random stream. Default: 0.
+	// Seed seeds the bootstrap's random streams, one per round. Default: 0.
 	Seed uint64
+	// Workers is the number of goroutines of the bootstrap rounds: 0 =
+	// GOMAXPROCS; 1 = runs on the caller's goroutine, starts none. The ratings
+	// do not depend on it. Default: 0.
+	Workers int
 }
 
 func (c RatingConfig) withDefaults() (RatingConfig, error) {
@@ -70,6 +74,8 @@ func (c RatingConfig) withDefaults() (RatingConfig, error) {
 		return c, fmt.Errorf("%w: initial and anchor ratings must be finite", ErrConfig)
 	case !(c.Confidence > 0 && c.Confidence < 1):
 		return c, fmt.Errorf("%w: confidence %v must be in (0, 1)", ErrConfig, c.Confidence)
+	case c.Workers < 0:
+		return c, fmt.Errorf("%w: workers %d must be 0 (all cores) or more", ErrConfig, c.Workers)
 	}
 	return c, nil
 }
@@ -131,48 +137,64 @@ type triple struct {
 	n    float64
 }
 
-func newBattleSet(cs []Comparison) (*battleSet, error) {
-	bs := &battleSet{}
-	idx := map[string]int32{}
+// Battles accumulates battles for [FitBattles] as counts of distinct (model,
+// baseline, outcome) triples, so its memory grows with the number of models and
+// outcomes, not of battles: feed it from [Scan] to rate a battle log of any
+// length. The zero value is empty. A Battles is not safe for concurrent use.
+type Battles struct {
+	bs  battleSet
+	idx map[string]int32
+	at  map[tripleKey]int
+}
+
+type tripleKey struct {
+	a, b int32
+	y    float64
+}
+
+// Add adds one battle: c.Model against c.Baseline with c.Outcome from c.Model's
+// side. A battle of a model against itself says nothing about ratings and is
+// left out. An outcome outside [0, 1] is an error.
+func (bt *Battles) Add(c Comparison) error {
+	if !validOutcome(c.Outcome) {
+		return fmt.Errorf("%w: outcome %v", ErrOutcome, c.Outcome)
+	}
+	if c.Model == c.Baseline {
+		return nil
+	}
+	if bt.idx == nil {
+		bt.idx, bt.at = map[string]int32{}, map[tripleKey]int{}
+	}
+	bs := &bt.bs
 	id := func(m string) int32 {
-		i, ok := idx[m]
+		i, ok := bt.idx[m]
 		if !ok {
 			i = int32(len(bs.models))
-			idx[m] = i
+			bt.idx[m] = i
 			bs.models = append(bs.models, m)
 			bs.battles = append(bs.battles, 0)
 		}
 		return i
 	}
-	type key struct {
-		a, b int32
-		y    float64
+	k := tripleKey{id(c.Model), id(c.Baseline), c.Outcome}
+	j, ok := bt.at[k]
+	if !ok {
+		j = len(bs.trip)
+		bt.at[k] = j
+		bs.trip = append(bs.trip, triple{a: k.a, b: k.b, y: k.y})
 	}
-	at := map[key]int{}
-	for i, c := range cs {
-		if !validOutcome(c.Outcome) {
-			return nil, fmt.Errorf("%w: comparison %d: outcome %v", ErrOutcome, i+1, c.Outcome)
-		}
-		if c.Model == c.Baseline {
-			continue // a model against itself says nothing about ratings
-		}
-		k := key{id(c.Model), id(c.Baseline), c.Outcome}
-		j, ok := at[k]
-		if !ok {
-			j = len(bs.trip)
-			at[k] = j
-			bs.trip = append(bs.trip, triple{a: k.a, b: k.b, y: k.y})
-		}
-		bs.trip[j].n++
-		bs.battles[k.a]++
-		bs.battles[k.b]++
-		bs.total++
-	}
-	if len(bs.trip) == 0 {
-		return nil, ErrNoData
-	}
-	return bs, nil
+	bs.trip[j].n++
+	bs.battles[k.a]++
+	bs.battles[k.b]++
+	bs.total++
+	return nil
 }
+
+// Len returns the number of battles added (not counting self-battles).
+func (bt *Battles) Len() int64 { return int64(bt.bs.total) }
+
+// Triples returns the number of distinct (model, baseline, outcome) triples.
+func (bt *Battles) Triples() int { return len(bt.bs.trip) }
 
 // fit returns the maximum-likelihood strengths theta (P(a beats b) =
 // sigmoid(theta_a - theta_b)) for the triples with weights n, by Newton's method
@@ -391,13 +413,27 @@ func (bs *battleSet) toRatings(theta []float64, c RatingConfig) []float64 {
 // the triples from a multinomial over all battles (FastChat's method), seeded,
 // and refits; Low and High are the percentiles of the rounds' ratings.
 func FitRatings(ctx context.Context, cs []Comparison, c RatingConfig) (*Ratings, error) {
+	var bt Battles
+	for i, cmp := range cs {
+		if err := bt.Add(cmp); err != nil {
+			return nil, fmt.Errorf("comparison %d: %w", i+1, err)
+		}
+	}
+	return FitBattles(ctx, &bt, c)
+}
+
+// FitBattles is [FitRatings] on battles already counted. Its memory and time
+// depend on the number of distinct triples and models, not of battles; the
+// bootstrap rounds run on RatingConfig.Workers goroutines, each round with its
+// own seeded generator, so the result does not depend on the number.
+func FitBattles(ctx context.Context, bt *Battles, c RatingConfig) (*Ratings, error) {
 	c, err := c.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	bs, err := newBattleSet(cs)
-	if err != nil {
-		return nil, err
+	bs := &bt.bs
+	if len(bs.trip) == 0 {
+		return nil, ErrNoData
 	}
 	n := make([]float64, len(bs.trip))
 	for t, tr := range bs.trip {
@@ -414,13 +450,14 @@ func FitRatings(ctx context.Context, cs []Comparison, c RatingConfig) (*Ratings,
 		out.Models[i] = Rating{Model: m, Rating: point[i], Low: math.NaN(), High: math.NaN(), Battles: bs.battles[i]}
 	}
 	if c.Rounds > 0 {
-		samples := make([][]float64, len(bs.models))
-		rng := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
-		draw := make([]float64, len(n))
-		for round := range c.Rounds {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+		models := len(bs.models)
+		all := make([]float64, c.Rounds*models) // round b's ratings at b*models
+		draws := make([][]float64, shard.Workers(c.Workers))
+		err := parallelRounds(ctx, c.Workers, c.Rounds, 1, c.Seed, func(w, round int, g *xoshiro) error {
+			if draws[w] == nil {
+				draws[w] = make([]float64, len(n))
 			}
+			draw := draws[w]
 			left, leftN := bs.total, bs.total
 			for t := range n {
 				var x float64
@@ -428,18 +465,27 @@ func FitRatings(ctx context.Context, cs []Comparison, c RatingConfig) (*Ratings,
 				case t == len(n)-1 || n[t] >= leftN:
 					x = left
 				case left > 0:
-					x = distuv.Binomial{N: left, P: n[t] / leftN, Src: rng}.Rand()
+					x = distuv.Binomial{N: left, P: n[t] / leftN, Src: g}.Rand()
 				}
 				draw[t] = x
 				left -= x
 				leftN -= n[t]
 			}
-			th, _, err := fit(len(bs.models), bs.trip, draw)
+			th, _, err := fit(models, bs.trip, draw)
 			if err != nil {
-				return nil, fmt.Errorf("bootstrap round %d: %w", round+1, err)
+				return fmt.Errorf("bootstrap round %d: %w", round+1, err)
 			}
-			for i, r := range bs.toRatings(th, c) {
-				samples[i] = append(samples[i], r)
+			copy(all[round*models:], bs.toRatings(th, c))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		samples := make([][]float64, models)
+		for i := range samples {
+			samples[i] = make([]float64, c.Rounds)
+			for round := range c.Rounds {
+				samples[i][round] = all[round*models+i]
 			}
 		}
 		lo, hi := 100*(1-c.Confidence)/2, 100*(1+c.Confidence)/2

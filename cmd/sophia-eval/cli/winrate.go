@@ -131,14 +131,27 @@ func runWinrate(ctx context.Context, e *env, o *winrateOptions) error {
 		return err
 	}
 	rc := winrate.ReadConfig{Format: format, Baseline: o.baseline, StrongWeight: o.strongWeight, TieMargin: o.tieMargin}
+	if o.ratings && o.elo {
+		return errors.New("give --ratings or --elo, not both")
+	}
+	// Bradley-Terry needs only the counts of distinct battles: the files are
+	// streamed into them, so a battle log of any length fits in memory.
+	var battles winrate.Battles
 	var all []winrate.Comparison
+	add := func(c winrate.Comparison) error {
+		if o.ratings {
+			return battles.Add(c)
+		}
+		all = append(all, c)
+		return nil
+	}
 	for _, name := range o.files {
-		var cs []winrate.Comparison
 		var info winrate.ReadInfo
+		before := battles.Len() + int64(len(all))
 		if name == "-" {
-			cs, info, err = winrate.Read(e.stdin, "<stdin>", rc)
+			info, err = winrate.Scan(e.stdin, "<stdin>", rc, add)
 		} else {
-			cs, info, err = winrate.ReadFile(name, rc)
+			info, err = winrate.ScanFile(name, rc, add)
 		}
 		if err != nil {
 			return err
@@ -146,14 +159,11 @@ func runWinrate(ctx context.Context, e *env, o *winrateOptions) error {
 		if info.Dropped > 0 {
 			fmt.Fprintf(e.stderr, "sophia-eval: %s: %d records without a judgment left out\n", name, info.Dropped)
 		}
-		e.log.Debug("read", "file", name, "format", info.Format, "records", info.Records, "comparisons", len(cs))
-		all = append(all, cs...)
-	}
-	if o.ratings && o.elo {
-		return errors.New("give --ratings or --elo, not both")
+		e.log.Debug("read", "file", name, "format", info.Format, "records", info.Records,
+			"comparisons", battles.Len()+int64(len(all))-before)
 	}
 	if o.ratings || o.elo {
-		return runRatings(ctx, e, o, all)
+		return runRatings(ctx, e, o, all, &battles)
 	}
 	pairs, err := choosePairs(all, o.model, o.baseline)
 	if err != nil {
@@ -376,7 +386,8 @@ type ratingJSON struct {
 }
 
 // runRatings prints Bradley-Terry or online Elo ratings of every model.
-func runRatings(ctx context.Context, e *env, o *winrateOptions, cs []winrate.Comparison) error {
+// With --ratings the battles come counted in bt; with --elo, in order in cs.
+func runRatings(ctx context.Context, e *env, o *winrateOptions, cs []winrate.Comparison, bt *winrate.Battles) error {
 	var models []winrate.Rating
 	var predict func(a, b float64) float64
 	if o.elo {
@@ -389,7 +400,7 @@ func runRatings(ctx context.Context, e *env, o *winrateOptions, cs []winrate.Com
 		if rounds == 0 {
 			rounds = 100
 		}
-		r, err := winrate.FitRatings(ctx, cs, winrate.RatingConfig{
+		r, err := winrate.FitBattles(ctx, bt, winrate.RatingConfig{
 			Anchor: o.anchor, AnchorRating: o.anchorRating, Rounds: rounds, Confidence: o.confidence, Seed: o.seed,
 		})
 		if err != nil {
