@@ -41,3 +41,37 @@ func ExampleScorer_Bootstrap() {
 	// Output:
 	// [45, 90]
 }
+
+// FitRatings rates every model of a battle log by Bradley-Terry on FastChat's
+// scale; WinRate predicts a head-to-head win rate from two ratings (Arena-Hard
+// v0.1's score). For a log too large for memory, count the battles of Scan
+// into a Battles and call FitBattles.
+func ExampleFitRatings() {
+	battles := `{"model_a": "tuned", "model_b": "base", "winner": "model_a"}
+{"model_a": "base", "model_b": "tuned", "winner": "model_b"}
+{"model_a": "tuned", "model_b": "base", "winner": "model_b"}
+{"model_a": "tuned", "model_b": "other", "winner": "tie"}
+{"model_a": "other", "model_b": "base", "winner": "model_a"}
+{"model_a": "base", "model_b": "other", "winner": "model_a"}
+{"model_a": "tuned", "model_b": "other", "winner": "model_a"}
+`
+	cs, _, err := winrate.Read(strings.NewReader(battles), "battles.jsonl", winrate.ReadConfig{})
+	if err != nil {
+		panic(err)
+	}
+	r, err := winrate.FitRatings(context.Background(), cs, winrate.RatingConfig{
+		Anchor: "base", AnchorRating: 1000, Rounds: -1, // no bootstrap intervals
+	})
+	if err != nil {
+		panic(err)
+	}
+	base, _ := r.Find("base")
+	for _, m := range r.Models {
+		fmt.Printf("%d %-5s %6.1f  %2d battles  %4.1f %% against base\n",
+			m.Rank, m.Model, m.Rating, m.Battles, r.WinRate(m.Rating, base.Rating))
+	}
+	// Output:
+	// 1 tuned 1138.1   5 battles  68.9 % against base
+	// 2 base  1000.0   5 battles  50.0 % against base
+	// 3 other  976.8   4 battles  46.7 % against base
+}
