@@ -121,6 +121,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newBLEUCmd(e),
 		newRougeCmd(e),
 		newCheckpointCmd(e),
+		newWinrateCmd(e),
 	)
 	return root
 }
