@@ -6,6 +6,13 @@
 //
 //   - [github.com/sophia-ai/sophia-eval/bleu]: sacreBLEU-compatible BLEU (corpus and
 //     sentence level, every tokenizer, smoothing, signatures, paired significance tests).
+//   - [github.com/sophia-ai/sophia-eval/rouge]: rouge-score-compatible ROUGE-N, ROUGE-L
+//     and ROUGE-Lsum with NLTK's Porter stemmer and the bootstrap aggregator.
+//   - [github.com/sophia-ai/sophia-eval/winrate]: win rates from pairwise judgments with
+//     AlpacaEval's figures, confidence intervals, significance tests and ratings.
+//   - [github.com/sophia-ai/sophia-eval/checkpoint]: streaming checkpoint validation
+//     (safetensors with the reference reader's rules, NaN/Inf, statistics, SHA-256) for
+//     single files, sharded checkpoints, PEFT adapters, NeMo archives and torch zips.
 //
 // Each scorer follows one shape: a Scorer built from a Config whose zero value gives the
 // reference implementation's defaults; Segment computes the statistics of one item;
