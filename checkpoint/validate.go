@@ -435,8 +435,9 @@ func (v *validator) scanChunk(idx int64, data []byte, n int) []partial {
 	return parts
 }
 
-// collect folds chunk idx's results in, in chunk order.
-func (v *validator) collect(chunk []byte, parts []partial) {
+// collect folds the results of the next chunk (n bytes) in, in chunk order; chunk
+// holds its bytes when they are to be hashed.
+func (v *validator) collect(chunk []byte, n int, parts []partial) {
 	if v.hash != nil {
 		v.hash.Write(chunk)
 	}
@@ -454,7 +455,7 @@ func (v *validator) collect(chunk []byte, parts []partial) {
 			a.digest = xxh3.Hash(b[:])
 		}
 	}
-	v.done += int64(len(chunk))
+	v.done += int64(n)
 	if v.c.Progress != nil {
 		v.c.Progress(v.done, v.size)
 	}
@@ -542,7 +543,7 @@ func (v *validator) data(ctx context.Context) error {
 			if n == 0 {
 				return nil
 			}
-			v.collect(data[:n], v.scanChunk(idx, data, n))
+			v.collect(data[:n], n, v.scanChunk(idx, data, n))
 		}
 	}
 	return v.parallel(ctx, w)
@@ -559,10 +560,22 @@ type chunkResult struct {
 func (v *validator) parallel(ctx context.Context, w int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// With hashing, a chunk's buffer travels to the collector, which hashes chunks in
+	// file order, so the buffers in flight are bounded by the pool. Without hashing,
+	// each worker keeps one buffer (which stays in its core's cache) and the pool
+	// holds empty tokens that only bound the results in flight.
+	private := v.hash == nil
 	nbuf := min(w+2, maxBuffers)
+	if private {
+		nbuf = 4 * maxBuffers
+	}
 	pool := make(chan []byte, nbuf)
 	for range nbuf {
-		pool <- make([]byte, chunkSize+tailPad)
+		if private {
+			pool <- nil
+		} else {
+			pool <- make([]byte, chunkSize+tailPad)
+		}
 	}
 	results := make(chan chunkResult, nbuf)
 	var wg sync.WaitGroup
@@ -572,6 +585,10 @@ func (v *validator) parallel(ctx context.Context, w int) error {
 
 	work := func() {
 		defer wg.Done()
+		var own []byte
+		if private {
+			own = make([]byte, chunkSize+tailPad)
+		}
 		for {
 			var buf []byte
 			select {
@@ -579,10 +596,14 @@ func (v *validator) parallel(ctx context.Context, w int) error {
 			case <-ctx.Done():
 				return
 			}
+			token := buf
+			if private {
+				buf = own
+			}
 			mu.Lock()
 			if stop {
 				mu.Unlock()
-				pool <- buf
+				pool <- token
 				return
 			}
 			idx := next
@@ -611,7 +632,7 @@ func (v *validator) parallel(ctx context.Context, w int) error {
 				parts = v.scanChunk(idx, data, n)
 			}
 			select {
-			case results <- chunkResult{idx: idx, buf: buf, n: n, parts: parts, err: err}:
+			case results <- chunkResult{idx: idx, buf: token, n: n, parts: parts, err: err}:
 			case <-ctx.Done():
 				return
 			}
@@ -649,7 +670,11 @@ func (v *validator) parallel(ctx context.Context, w int) error {
 						firstErr = err
 						cancel()
 					} else {
-						v.collect(r.buf[:r.n], r.parts)
+						var chunk []byte
+						if r.buf != nil {
+							chunk = r.buf[:r.n]
+						}
+						v.collect(chunk, r.n, r.parts)
 					}
 				}
 			}
