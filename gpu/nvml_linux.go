@@ -31,8 +31,11 @@ func Open() (System, error) {
 	}
 	if r := nvml.Init(); r != nvml.SUCCESS {
 		err := fmt.Errorf("nvml init: %s: %w", nvml.ErrorString(r), nvmlErr(r))
-		if r == nvml.ERROR_LIBRARY_NOT_FOUND || r == nvml.ERROR_DRIVER_NOT_LOADED {
-			err = fmt.Errorf("%w (libnvidia-ml.so.1: %s)", ErrNoDriver, nvml.ErrorString(r))
+		switch r {
+		case nvml.ERROR_LIBRARY_NOT_FOUND:
+			err = fmt.Errorf("%w (libnvidia-ml.so.1 not found)", ErrNoDriver)
+		case nvml.ERROR_DRIVER_NOT_LOADED:
+			err = fmt.Errorf("%w (the NVIDIA kernel driver is not loaded)", ErrNoDriver)
 		}
 		nvmlState.failed = err
 		return nil, err

@@ -36,7 +36,7 @@ func H100(i int) *Device {
 		BusID: fmt.Sprintf("00000000:%02X:00.0", 0x19+i), CCMajor: 9, CCMinor: 0,
 		Mem:   gpu.Memory{Total: total, Used: 548405248, Free: total - 548405248},
 		TempC: 32, SlowdownC: 87, PowerMW: 71000, LimitMW: 700000, EnergyMJ: 1_000_000,
-		ECCEnabled: true, Mode: "default", Throttle: gpu.ThrottleGPUIdle,
+		ECCEnabled: true, ECCPend: true, Mode: "default", Throttle: gpu.ThrottleGPUIdle,
 		Err: map[string]error{"retired_pages": gpu.ErrNotSupported},
 	}
 }
