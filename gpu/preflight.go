@@ -197,7 +197,7 @@ func Check(inv *Inventory, req Requirements) []Finding {
 			add(Warning, "query_failed", d.Index, ErrQueryFailed, "%s: %s", q.Query, q.Err)
 		}
 		if req.MinFreeBytes > 0 && d.Memory != nil && d.Memory.Free < req.MinFreeBytes {
-			add(Error, "free_memory", d.Index, ErrFreeMemory, "%d bytes free, need %d", d.Memory.Free, req.MinFreeBytes)
+			add(Error, "free_memory", d.Index, ErrFreeMemory, "%s free, need %s", gib(d.Memory.Free), gib(req.MinFreeBytes))
 		}
 		if d.ECCEnabled != nil && !*d.ECCEnabled {
 			add(Warning, "ecc_disabled", d.Index, ErrECCDisabled, "uncorrectable memory errors would go unnoticed")
@@ -275,3 +275,6 @@ func DriverBranch(v string) (int, bool) {
 	b, err := strconv.Atoi(major)
 	return b, err == nil && b > 0
 }
+
+// gib formats a byte count in GiB with two decimals.
+func gib(n uint64) string { return strconv.FormatFloat(float64(n)/(1<<30), 'f', 2, 64) + " GiB" }
