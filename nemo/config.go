@@ -392,8 +392,11 @@ func sorted(s []string) []string {
 // enough to be a likely typo.
 func suggest(key string, candidates []string) string {
 	best, bestD := "", 1<<30
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
+	}
 	for _, c := range sorted(candidates) {
-		d := editDistance(strings.ToLower(key), c)
+		d := editDistance(norm(key), norm(c))
 		if d < bestD {
 			best, bestD = c, d
 		}
