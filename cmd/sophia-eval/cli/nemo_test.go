@@ -85,3 +85,39 @@ func TestNeMoCheckJSON(t *testing.T) {
 	assert.Equal(t, nemoFindingJSON{Severity: "warning", Code: "alpha_ratio", Path: "lora.alpha", Line: 31, Column: 3,
 		Message: "lora.alpha/lora.rank is 12.5; the usual range is 1-2 (the update is scaled by alpha/rank)"}, got.Findings[0])
 }
+
+func TestNeMoRender(t *testing.T) {
+	cfg := nemoConfig(t, func(s string) string { return s })
+	out := filepath.Join(t.TempDir(), "configs", "nemo", "sophia_lora.yaml")
+	code, stdout, errOut := runCLI(t, "", "nemo", "render", "--out", out, cfg)
+	require.Equal(t, ExitOK, code, errOut)
+	assert.Contains(t, stdout, "container 24.07: NeMo 2.0.0rc1\nwrote "+out+"\n")
+	assert.Contains(t, stdout, "megatron_gpt_finetuning.py --config-path="+filepath.Dir(out)+" --config-name=sophia_lora\n")
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "peft_scheme: lora\n")
+
+	code, stdout, _ = runCLI(t, "", "nemo", "render", "--format", "json", "--out", out, cfg)
+	require.Equal(t, ExitOK, code)
+	var got nemoRenderJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	assert.Equal(t, "2.0.0rc1", got.NeMo)
+	assert.Equal(t, out, got.ConfigFile)
+
+	nemo2 := nemoConfig(t, func(s string) string {
+		s = strings.Replace(s, "nemo:24.07", "nemo:24.09", 1)
+		s = strings.Replace(s, "- attention_qkv ", "- linear_qkv ", 1)
+		return strings.Replace(s, "- attention_dense ", "- linear_proj ", 1)
+	})
+	out2 := filepath.Join(t.TempDir(), "x.yaml")
+	code, stdout, errOut = runCLI(t, "", "nemo", "render", "--out", out2, nemo2)
+	require.Equal(t, ExitOK, code, errOut)
+	assert.Contains(t, stdout, "nemo llm finetune --factory llama3_8b ")
+	assert.NoFileExists(t, out2)
+
+	bad := nemoConfig(t, func(s string) string { return strings.Replace(s, "nemo:24.07", "nemo:24.06", 1) })
+	code, _, errOut = runCLI(t, "", "nemo", "render", "--out", out2, bad)
+	assert.Equal(t, ExitFindings, code)
+	assert.Contains(t, errOut, "container_tag")
+	assert.NoFileExists(t, out2)
+}
