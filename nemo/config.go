@@ -337,7 +337,15 @@ func walk(n *yaml.Node, t reflect.Type, path string, pos map[string]Pos, errs *[
 			var v string
 			probe = &v
 		}
-		if probe != nil {
+		numeric := t.Kind() == reflect.Int || t.Kind() == reflect.Float64
+		tag := n.ShortTag()
+		switch {
+		case numeric && tag != "!!int" && tag != "!!float",
+			t.Kind() == reflect.Int && tag != "!!int":
+			// A quoted number is a string in YAML, and yaml.v3 would truncate 10.5
+			// into an int: say so rather than convert.
+			kindErr(kindName(t.Kind()))
+		case probe != nil:
 			if err := n.Decode(probe); err != nil {
 				kindErr(kindName(t.Kind()))
 			}

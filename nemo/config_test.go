@@ -112,3 +112,14 @@ func FuzzParse(f *testing.F) {
 		_ = CheckConfig(c) // never panics either
 	})
 }
+
+func TestParseNumbers(t *testing.T) {
+	c, err := Parse([]byte("training:\n  learning_rate: 1e-4\n  steps: 10\nlora:\n  alpha: 16\n"))
+	require.NoError(t, err)
+	assert.Equal(t, 1e-4, c.Training.LearningRate)
+	assert.Equal(t, 16.0, c.LoRA.Alpha)
+	_, err = Parse([]byte("training:\n  steps: 10.5\n"))
+	require.ErrorIs(t, err, ErrType)
+	_, err = Parse([]byte("data:\n  train:\n    - file: a\n      weight: '0.5'\n"))
+	require.ErrorIs(t, err, ErrType)
+}
