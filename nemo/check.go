@@ -65,6 +65,14 @@ func checkRequired(fs *findings, c *Config) {
 		{"lora.target_modules", len(c.LoRA.TargetModules) > 0},
 		{"resources.container", c.Resources.Container != ""},
 	}
+	for _, path := range requiredNumbers {
+		if _, ok := c.Pos[path]; !ok {
+			req = append(req, struct {
+				path string
+				ok   bool
+			}{path, false})
+		}
+	}
 	for _, r := range req {
 		if !r.ok {
 			fs.add(Error, CodeMissing, r.path, ErrMissing, "%s is required", r.path)
@@ -77,9 +85,25 @@ func checkRequired(fs *findings, c *Config) {
 	}
 }
 
+// requiredNumbers are the numeric keys without a default; when absent, the finding
+// is "missing", not "out of range".
+var requiredNumbers = []string{"lora.rank", "lora.alpha", "training.steps", "training.global_batch_size",
+	"training.micro_batch_size", "training.learning_rate", "training.val_check_interval", "training.checkpoint_interval"}
+
 func checkRanges(fs *findings, c *Config) {
+	absent := func(path string) bool {
+		if _, ok := c.Pos[path]; ok {
+			return false
+		}
+		for _, r := range requiredNumbers {
+			if r == path {
+				return true
+			}
+		}
+		return false
+	}
 	intMin := func(path string, v, lo int) {
-		if v < lo {
+		if v < lo && !absent(path) {
 			fs.add(Error, CodeRange, path, ErrRange, "%s is %d; want at least %d", path, v, lo)
 		}
 	}
@@ -105,13 +129,13 @@ func checkRanges(fs *findings, c *Config) {
 	if c.Data.MaxSeqLength > 1<<20 {
 		fs.add(Error, CodeRange, "data.max_seq_length", ErrRange, "data.max_seq_length is %d; want at most 1048576", c.Data.MaxSeqLength)
 	}
-	if !(c.LoRA.Alpha > 0) || math.IsInf(c.LoRA.Alpha, 0) {
+	if (!(c.LoRA.Alpha > 0) || math.IsInf(c.LoRA.Alpha, 0)) && !absent("lora.alpha") {
 		fs.add(Error, CodeRange, "lora.alpha", ErrRange, "lora.alpha is %g; want a positive number", c.LoRA.Alpha)
 	}
 	if !(c.LoRA.Dropout >= 0 && c.LoRA.Dropout < 1) {
 		fs.add(Error, CodeRange, "lora.dropout", ErrRange, "lora.dropout is %g; want 0 <= dropout < 1", c.LoRA.Dropout)
 	}
-	if !(c.Training.LearningRate > 0 && c.Training.LearningRate <= 1) {
+	if !(c.Training.LearningRate > 0 && c.Training.LearningRate <= 1) && !absent("training.learning_rate") {
 		fs.add(Error, CodeRange, "training.learning_rate", ErrRange, "training.learning_rate is %g; want 0 < lr <= 1", c.Training.LearningRate)
 	}
 	if !(c.Training.Schedule.MinLR >= 0 && c.Training.Schedule.MinLR <= c.Training.LearningRate) {

@@ -204,3 +204,18 @@ func TestParseInventory(t *testing.T) {
 	assert.Equal(t, InventoryEntry{Path: "data/train_support.jsonl", Split: "Train", Owner: "Team Support (M. Keller)", Approval: "DSB-2026-041", Line: 5}, got[0])
 	assert.Empty(t, ParseInventory([]byte("| a | b |\n|---|---|\n| x | y |\n")))
 }
+
+func TestCheckMinimalConfig(t *testing.T) {
+	c, err := Parse([]byte("run: {name: r, output_dir: out}\n"))
+	require.NoError(t, err)
+	var missing []string
+	for _, f := range CheckConfig(c) {
+		if f.Code == CodeMissing {
+			missing = append(missing, f.Path)
+		}
+		assert.NotEqual(t, CodeRange, f.Code, "%v", &f)
+	}
+	assert.ElementsMatch(t, []string{"base_model.path", "data.train", "lora.target_modules", "resources.container",
+		"lora.rank", "lora.alpha", "training.steps", "training.global_batch_size", "training.micro_batch_size",
+		"training.learning_rate", "training.val_check_interval", "training.checkpoint_interval", "artifacts.version"}, missing)
+}
