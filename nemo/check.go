@@ -285,6 +285,10 @@ func checkModules(fs *findings, c *Config, rel Release, relOK bool) {
 	if !relOK {
 		return
 	}
+	if rel.Gen == 2 && c.BaseModel.Recipe == "" {
+		fs.add(Error, CodeMissing, "base_model.recipe", ErrMissing,
+			"container %s has NeMo %s: base_model.recipe (the llm recipe factory, e.g. llama3_8b) is required for nemo llm finetune", rel.Tag, rel.NeMo)
+	}
 	seen := map[string]bool{}
 	for i, m := range c.LoRA.TargetModules {
 		path := fmt.Sprintf("lora.target_modules[%d]", i)

@@ -92,6 +92,11 @@ func TestCheck(t *testing.T) {
 		}, CodeTargetModule, "lora.target_modules[1]", Error, ErrTargetModule, `"linear_proj"`, "", 0},
 		{"module typo", func(t *testing.T, c *Config) { c.LoRA.TargetModules[1] = "attention_dens" }, CodeTargetModule, "lora.target_modules[1]", Error, ErrTargetModule, `did you mean "attention_dense"?`, "", 0},
 		{"module twice", func(t *testing.T, c *Config) { c.LoRA.TargetModules[1] = "attention_qkv" }, CodeTargetModule, "lora.target_modules[1]", Error, ErrTargetModule, "listed twice", "", 0},
+		{"recipe missing on NeMo 2", func(t *testing.T, c *Config) {
+			c.Resources.Container = "nvcr.io/nvidia/nemo:25.04"
+			c.LoRA.TargetModules = []string{"linear_qkv"}
+			c.BaseModel.Recipe = ""
+		}, CodeMissing, "base_model.recipe", Error, ErrMissing, "required for nemo llm finetune", "", 0},
 		{"container 24.06", func(t *testing.T, c *Config) { c.Resources.Container = "nvcr.io/nvidia/nemo:24.06" }, CodeContainer, "resources.container", Error, ErrContainer, `"24.06" is not a NeMo Framework release; known: 24.01, 24.03, 24.05, 24.07, 24.09`, "", 0},
 		{"container without tag", func(t *testing.T, c *Config) { c.Resources.Container = "nvcr.io/nvidia/nemo" }, CodeContainer, "resources.container", Error, ErrContainer, "has no tag", "", 0},
 		{"runbook template", func(t *testing.T, c *Config) {
