@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -216,19 +217,8 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	c.Dir = dirOf(path)
+	c.Dir = filepath.Dir(path)
 	return c, nil
-}
-
-func dirOf(path string) string {
-	i := strings.LastIndexAny(path, "/")
-	if i < 0 {
-		return "."
-	}
-	if i == 0 {
-		return "/"
-	}
-	return path[:i]
 }
 
 // Parse decodes lora.yaml strictly: unknown keys, duplicate keys and values of the

@@ -374,7 +374,7 @@ func renderNeMo2(c *Config, rel Release) (*Rendered, error) {
 	r := &Rendered{Release: rel, Overrides: overrides, Argv: argv, Command: shellCommand(argv)}
 	r.Notes = append(r.Notes,
 		"NeMo 2 is configured through NeMo-Run, not Hydra: no YAML is written; the LoRA values map to peft.dim (rank), peft.alpha, peft.dropout and peft.target_modules (linear_qkv, linear_proj, linear_fc1, linear_fc2).",
-		"The recipe's fine-tuning data module reads training.jsonl and validation.jsonl from its dataset root; point data.dataset_root at a directory holding the train and validation files under those names.",
+		"The data files are not passed: the recipe's default data module (SQuAD in the llm recipes) would be used. NeMo 2's fine-tuning data module reads training.jsonl and validation.jsonl from a dataset root; stage the train and validation files there under those names and point the recipe's data at it.",
 		"--yes (the long form; -y also means --yaml in NeMo-Run) skips the confirmation prompt.")
 	return r, nil
 }
