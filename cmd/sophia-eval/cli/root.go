@@ -134,6 +134,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newCheckpointCmd(e),
 		newWinrateCmd(e),
 		newGPUCmd(e),
+		newNeMoCmd(e),
 	)
 	return root
 }
