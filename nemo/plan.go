@@ -161,6 +161,13 @@ func NewPlan(c *Config, data []FileStats, model *ModelConfig, r *Rendered) *Plan
 		if r.YAML != nil {
 			p.Writes = append(p.Writes, Output{r.ConfigFile, "NeMo experiment config (sophia-eval nemo render)"})
 		}
+		if r.Script != nil {
+			p.Writes = append(p.Writes,
+				Output{r.ConfigFile, "NeMo 2 launcher: the recipe on the staged data (sophia-eval nemo render)"},
+				Output{filepath.Join(r.DatasetRoot, StagedTrain), fmt.Sprintf("%d training samples, the train files mixed by weight, keys input/output (sophia-eval nemo stage)", TrainSamples(c))},
+				Output{filepath.Join(r.DatasetRoot, StagedValidation), "the validation files, keys input/output (sophia-eval nemo stage); NeMo writes its .idx index files next to both"},
+			)
+		}
 	}
 	p.Writes = append(p.Writes,
 		Output{logDir, "NeMo log directory: nemo_log_globalrank-*.txt, lightning_logs.txt, hparams.yaml, tensorboard events"},

@@ -1,10 +1,12 @@
 package nemo
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -28,17 +30,27 @@ type RenderOptions struct {
 	// resolves a relative --config-path against the script's directory).
 	// Default: DefaultRenderOut.
 	ConfigFile string
+	// DatasetRoot is the NeMo 2 dataset root the launcher reads training.jsonl and
+	// validation.jsonl from. Default: DatasetRoot(c).
+	DatasetRoot string
 }
 
 // Rendered is what a run needs from NeMo's side.
 type Rendered struct {
 	Release Release
 	// YAML is the Hydra config for megatron_gpt_finetuning.py (NeMo 1.x); nil for
-	// NeMo 2, which is configured on the command line.
-	YAML       []byte
+	// NeMo 2.
+	YAML []byte
+	// Script is the NeMo 2 Python launcher; nil for NeMo 1.x.
+	Script []byte
+	// ConfigFile is where YAML or Script is to be written: for NeMo 2 the
+	// RenderOptions.ConfigFile path with the extension .py (LauncherFile).
 	ConfigFile string
-	// Overrides are the command-line overrides; for NeMo 1.x only those for keys
-	// missing from the version's YAML, with Hydra's leading +.
+	// DatasetRoot is where the NeMo 2 launcher reads the staged data; empty for
+	// NeMo 1.x, which reads the data files in place.
+	DatasetRoot string
+	// Overrides are the command-line overrides: for NeMo 1.x only those for keys
+	// missing from the version's YAML, with Hydra's leading +; none for NeMo 2.
 	Overrides []string
 	// Argv is the launch command, one element per argument; Command is the same,
 	// quoted for a POSIX shell.
@@ -59,7 +71,7 @@ func Render(c *Config, opts RenderOptions) (*Rendered, error) {
 		opts.ConfigFile = DefaultRenderOut
 	}
 	if rel.Gen == 2 {
-		return renderNeMo2(c, rel)
+		return renderNeMo2(c, rel, opts)
 	}
 	tree, err := FinetuningKeys(rel.Tag)
 	if err != nil {
@@ -330,51 +342,119 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// renderNeMo2 renders the nemo llm finetune command (NeMo-Run CLI) with the
-// recipe's dotted overrides.
-func renderNeMo2(c *Config, rel Release) (*Rendered, error) {
+// recipeName is a Python identifier: base_model.recipe is written into the launcher.
+var recipeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// LauncherFile is the NeMo 2 launcher's path for the --out path of NeMo 1.x: the
+// same path with the extension .py.
+func LauncherFile(out string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + ".py"
+}
+
+// renderNeMo2 renders a Python launcher that builds the llm recipe, replaces its
+// data module (SQuAD) with a FineTuningDataModule on the staged dataset root,
+// sets the LoRA, trainer, optimizer, log and checkpoint values, and runs it in
+// process with NeMo-Run's run.run(recipe, direct=True).
+func renderNeMo2(c *Config, rel Release, opts RenderOptions) (*Rendered, error) {
 	if c.BaseModel.Recipe == "" {
 		return nil, fmt.Errorf("%w: NeMo %s (container %s) needs base_model.recipe, the llm recipe factory (llama3_8b, ...)", ErrRender, rel.NeMo, rel.Tag)
 	}
-	var mods []any
-	for _, m := range c.LoRA.TargetModules {
-		mods = append(mods, m)
+	if !recipeName.MatchString(c.BaseModel.Recipe) {
+		return nil, fmt.Errorf("%w: base_model.recipe %q is not a recipe module name (llama3_8b, ...)", ErrRender, c.BaseModel.Recipe)
 	}
-	vals := []kv{
-		{"trainer.num_nodes", c.Resources.Nodes},
-		{"trainer.devices", c.Resources.GPUsPerNode},
-		{"trainer.max_steps", c.Training.Steps},
-		{"trainer.val_check_interval", c.Training.ValCheckInterval},
-		{"trainer.strategy.tensor_model_parallel_size", c.BaseModel.TensorParallel},
-		{"trainer.strategy.pipeline_model_parallel_size", c.BaseModel.PipelineParallel},
-		{"data.seq_length", c.Data.MaxSeqLength},
-		{"data.global_batch_size", c.Training.GlobalBatchSize},
-		{"data.micro_batch_size", c.Training.MicroBatchSize},
-		{"optim.config.lr", c.Training.LearningRate},
-		{"optim.lr_scheduler.warmup_steps", c.Training.Schedule.WarmupSteps},
-		{"optim.lr_scheduler.min_lr", c.Training.Schedule.MinLR},
-		{"peft.dim", c.LoRA.Rank},
-		{"peft.alpha", number(c.LoRA.Alpha)},
-		{"peft.dropout", c.LoRA.Dropout},
-		{"peft.target_modules", mods},
-		{"log.log_dir", c.Resolve(c.Run.OutputDir)},
-		{"log.name", c.Run.Name},
-		{"log.ckpt.save_top_k", c.Training.TopK},
-		{"log.ckpt.every_n_train_steps", c.Training.CheckpointInterval},
-		{"resume.restore_config.path", c.Resolve(c.BaseModel.Path)},
+	if len(c.Data.Validation) == 0 {
+		return nil, fmt.Errorf("%w: NeMo %s's FineTuningDataModule reads %s: data.validation is required", ErrRender, rel.NeMo, StagedValidation)
 	}
-	argv := []string{"nemo", "llm", "finetune", "--factory", c.BaseModel.Recipe}
-	var overrides []string
-	for _, v := range vals {
-		o := v.path + "=" + hydraLiteral(v.value)
-		overrides = append(overrides, o)
+	root := opts.DatasetRoot
+	if root == "" {
+		root = DatasetRoot(c)
 	}
-	argv = append(argv, overrides...)
-	argv = append(argv, "--yes")
-	r := &Rendered{Release: rel, Overrides: overrides, Argv: argv, Command: shellCommand(argv)}
+	file := LauncherFile(opts.ConfigFile)
+	var mods []string
+	mods = append(mods, c.LoRA.TargetModules...)
+	tmpl := StagedTemplate(c)
+	kwargsOK := rel.NeMo != "2.0.0" // dataset_kwargs arrived in NeMo 2.1.0
+	var notes []string
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# NeMo %s (container %s) fine-tuning launcher for the run %s,\n", rel.NeMo, rel.Tag, c.Run.Name)
+	b.WriteString("# rendered by sophia-eval nemo render. Do not edit: re-render.\n")
+	fmt.Fprintf(&b, "# Stage the data first (sophia-eval nemo stage): it writes %s and %s\n", StagedTrain, StagedValidation)
+	b.WriteString("# into DATASET_ROOT with the keys input and output.\n")
+	b.WriteString("import nemo_run as run\n")
+	b.WriteString("from nemo.collections import llm\n")
+	fmt.Fprintf(&b, "from nemo.collections.llm.recipes import %s as recipe_module\n", c.BaseModel.Recipe)
+	precision := ""
+	switch c.Training.Precision {
+	case "bf16-mixed":
+		precision = "bf16_mixed"
+	case "16-mixed":
+		precision = "fp16_mixed"
+	default:
+		notes = append(notes, fmt.Sprintf("training.precision %s is not applied: the launcher maps only bf16-mixed and 16-mixed (the recipe's plugins); the recipe's bf16_mixed stays.", c.Training.Precision))
+	}
+	if precision != "" {
+		fmt.Fprintf(&b, "from nemo.collections.llm.recipes.precision.mixed_precision import %s\n", precision)
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "DATASET_ROOT = %s\n\n\n", pyLiteral(root))
+	b.WriteString("def main():\n")
+	fmt.Fprintf(&b, "    recipe = recipe_module.finetune_recipe(\n        dir=%s,\n        name=%s,\n        num_nodes=%d,\n        num_gpus_per_node=%d,\n        peft_scheme=\"lora\",\n    )\n",
+		pyLiteral(c.Resolve(c.Run.OutputDir)), pyLiteral(c.Run.Name), c.Resources.Nodes, c.Resources.GPUsPerNode)
+	b.WriteString("    # The recipe's data module is SQuAD: train on the staged data instead.\n")
+	b.WriteString("    recipe.data = run.Config(\n        llm.FineTuningDataModule,\n        dataset_root=DATASET_ROOT,\n")
+	fmt.Fprintf(&b, "        seq_length=%d,\n        micro_batch_size=%d,\n        global_batch_size=%d,\n        seed=%d,\n",
+		c.Data.MaxSeqLength, c.Training.MicroBatchSize, c.Training.GlobalBatchSize, c.Training.Seed)
+	if kwargsOK {
+		fmt.Fprintf(&b, "        dataset_kwargs={\"prompt_template\": %s},\n", pyLiteral(tmpl))
+	} else if tmpl != "{input} {output}" {
+		notes = append(notes, fmt.Sprintf("NeMo 2.0.0's FineTuningDataModule has no dataset_kwargs: the prompt template is NeMo's default \"{input} {output}\", not %q; use a 24.12 or later container to apply it.", tmpl))
+	}
+	b.WriteString("    )\n")
+	set := func(path string, v any) { fmt.Fprintf(&b, "    recipe.%s = %s\n", path, pyLiteral(v)) }
+	set("trainer.max_steps", c.Training.Steps)
+	set("trainer.val_check_interval", c.Training.ValCheckInterval)
+	set("trainer.strategy.tensor_model_parallel_size", c.BaseModel.TensorParallel)
+	set("trainer.strategy.pipeline_model_parallel_size", c.BaseModel.PipelineParallel)
+	if precision != "" {
+		fmt.Fprintf(&b, "    recipe.trainer.plugins = %s()\n", precision)
+	}
+	set("peft.dim", c.LoRA.Rank)
+	set("peft.alpha", number(c.LoRA.Alpha))
+	set("peft.dropout", c.LoRA.Dropout)
+	set("peft.target_modules", mods)
+	set("optim.config.lr", c.Training.LearningRate)
+	set("optim.lr_scheduler.warmup_steps", c.Training.Schedule.WarmupSteps)
+	set("optim.lr_scheduler.min_lr", c.Training.Schedule.MinLR)
+	set("log.ckpt.save_top_k", c.Training.TopK)
+	set("log.ckpt.every_n_train_steps", c.Training.CheckpointInterval)
+	set("resume.restore_config.path", c.Resolve(c.BaseModel.Path))
+	b.WriteString("    run.run(recipe, direct=True)\n\n\n")
+	b.WriteString("if __name__ == \"__main__\":\n    main()\n")
+
+	argv := []string{"python", file}
+	r := &Rendered{Release: rel, Script: []byte(b.String()), ConfigFile: file, DatasetRoot: root, Argv: argv, Command: shellCommand(argv)}
 	r.Notes = append(r.Notes,
-		"NeMo 2 is configured through NeMo-Run, not Hydra: no YAML is written; the LoRA values map to peft.dim (rank), peft.alpha, peft.dropout and peft.target_modules (linear_qkv, linear_proj, linear_fc1, linear_fc2).",
-		"The data files are not passed: the recipe's default data module (SQuAD in the llm recipes) would be used. NeMo 2's fine-tuning data module reads training.jsonl and validation.jsonl from a dataset root; stage the train and validation files there under those names and point the recipe's data at it.",
-		"--yes (the long form; -y also means --yaml in NeMo-Run) skips the confirmation prompt.")
+		fmt.Sprintf("NeMo 2 is configured through NeMo-Run, not Hydra: the launcher builds the %s recipe, trains on a FineTuningDataModule over %s (not the recipe's SQuAD), and maps the LoRA values to peft.dim (rank), peft.alpha, peft.dropout and peft.target_modules.", c.BaseModel.Recipe, root),
+		fmt.Sprintf("Stage the data before launching: sophia-eval nemo stage writes %s (%d samples, the train files mixed by weight) and %s there.", StagedTrain, TrainSamples(c), StagedValidation))
+	r.Notes = append(r.Notes, notes...)
 	return r, nil
+}
+
+// pyLiteral writes v as a Python literal: strings and lists of strings in JSON
+// syntax, which Python reads alike.
+func pyLiteral(v any) string {
+	switch x := v.(type) {
+	case string, []string:
+		j, _ := json.Marshal(x)
+		return string(j)
+	case float64:
+		return formatFloat(x)
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	}
+	return fmt.Sprint(v)
 }

@@ -55,14 +55,16 @@ func commandText(r *Rendered) []byte {
 }
 
 func TestRenderGolden(t *testing.T) {
-	for _, tag := range []string{"24.05", "24.07", "24.09"} {
+	for _, tag := range []string{"24.05", "24.07", "24.09", "24.12"} {
 		t.Run(tag, func(t *testing.T) {
 			r, err := Render(exampleFor(t, tag), RenderOptions{})
 			require.NoError(t, err)
 			if r.Release.Gen == 1 {
 				golden(t, "sophia_lora-"+tag+".yaml", r.YAML)
+				assert.Nil(t, r.Script)
 			} else {
 				assert.Nil(t, r.YAML)
+				golden(t, "sophia_lora-"+tag+".py", r.Script)
 			}
 			golden(t, "command-"+tag+".txt", commandText(r))
 		})
@@ -93,11 +95,37 @@ func TestRenderCommand(t *testing.T) {
 
 	r, err = Render(exampleFor(t, "24.09"), RenderOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"nemo", "llm", "finetune", "--factory", "llama3_8b"}, r.Argv[:5])
-	assert.Equal(t, "--yes", r.Argv[len(r.Argv)-1])
-	assert.Contains(t, r.Argv, "peft.dim=16")
-	assert.Contains(t, r.Argv, "peft.alpha=32")
-	assert.Contains(t, r.Argv, "peft.target_modules=[linear_qkv,linear_proj]")
+	assert.Equal(t, []string{"python", "configs/nemo/sophia_lora.py"}, r.Argv)
+	assert.Equal(t, "configs/nemo/sophia_lora.py", r.ConfigFile)
+	assert.Equal(t, filepath.Join("testdata", "results", "sophia-lora", "sophia-lora-dev", "dataset"), r.DatasetRoot)
+	py := string(r.Script)
+	assert.Contains(t, py, "from nemo.collections.llm.recipes import llama3_8b as recipe_module\n")
+	assert.Contains(t, py, "    recipe.data = run.Config(\n        llm.FineTuningDataModule,\n        dataset_root=DATASET_ROOT,\n")
+	assert.Contains(t, py, "recipe.peft.dim = 16\n")
+	assert.Contains(t, py, "recipe.peft.alpha = 32\n")
+	assert.Contains(t, py, `recipe.peft.target_modules = ["linear_qkv","linear_proj"]`)
+	assert.Contains(t, py, "run.run(recipe, direct=True)")
+	assert.NotContains(t, py, "dataset_kwargs", "NeMo 2.0.0 has none")
+
+	r, err = Render(exampleFor(t, "24.12"), RenderOptions{ConfigFile: "/runs/nemo/x.yaml", DatasetRoot: "/data/staged"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"python", "/runs/nemo/x.py"}, r.Argv)
+	assert.Contains(t, string(r.Script), `DATASET_ROOT = "/data/staged"`)
+	assert.Contains(t, string(r.Script), `dataset_kwargs={"prompt_template": "{input} {output}"}`)
+}
+
+func TestRenderNeMo2Template(t *testing.T) {
+	c := exampleFor(t, "24.12")
+	c.Data.InputKey, c.Data.LabelKey, c.Data.PromptTemplate = "frage", "antwort", "Frage: {frage}\nAntwort: {antwort}"
+	r, err := Render(c, RenderOptions{})
+	require.NoError(t, err)
+	assert.Contains(t, string(r.Script), `dataset_kwargs={"prompt_template": "Frage: {input}\nAntwort: {output}"}`)
+
+	c.Resources.Container = "nvcr.io/nvidia/nemo:24.09"
+	r, err = Render(c, RenderOptions{})
+	require.NoError(t, err)
+	assert.NotContains(t, string(r.Script), "dataset_kwargs")
+	assert.Contains(t, strings.Join(r.Notes, "\n"), "no dataset_kwargs")
 }
 
 func TestRenderErrors(t *testing.T) {
@@ -106,6 +134,17 @@ func TestRenderErrors(t *testing.T) {
 	_, err := Render(c, RenderOptions{})
 	require.ErrorIs(t, err, ErrRender)
 	assert.Contains(t, err.Error(), "base_model.recipe")
+
+	c.BaseModel.Recipe = "llama3_8b; import os"
+	_, err = Render(c, RenderOptions{})
+	require.ErrorIs(t, err, ErrRender)
+	assert.Contains(t, err.Error(), "not a recipe module name")
+
+	c.BaseModel.Recipe = "llama3_8b"
+	c.Data.Validation = nil
+	_, err = Render(c, RenderOptions{})
+	require.ErrorIs(t, err, ErrRender)
+	assert.Contains(t, err.Error(), "validation.jsonl")
 
 	c.Resources.Container = "nvcr.io/nvidia/nemo:24.06"
 	_, err = Render(c, RenderOptions{})

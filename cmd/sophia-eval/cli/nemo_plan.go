@@ -10,8 +10,9 @@ import (
 )
 
 type nemoPlanOptions struct {
-	format string
-	out    string
+	format      string
+	out         string
+	datasetRoot string
 }
 
 func newNeMoPlanCmd(e *env) *cobra.Command {
@@ -52,7 +53,7 @@ Exit codes: 0 printed; 1 the config cannot be read or bad usage; 130 interrupted
 				}
 				e.log.Warn("base model", "err", err)
 			}
-			r, rerr := nemo.Render(c, nemo.RenderOptions{ConfigFile: o.out})
+			r, rerr := nemo.Render(c, nemo.RenderOptions{ConfigFile: o.out, DatasetRoot: o.datasetRoot})
 			if rerr != nil {
 				r = nil
 			}
@@ -72,7 +73,8 @@ Exit codes: 0 printed; 1 the config cannot be read or bad usage; 130 interrupted
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
-	f.StringVarP(&o.out, "out", "o", nemo.DefaultRenderOut, "where nemo render writes the NeMo 1.x config (for the command)")
+	f.StringVarP(&o.out, "out", "o", nemo.DefaultRenderOut, "where nemo render writes the NeMo 1.x config (NeMo 2: the launcher, this path with .py)")
+	f.StringVar(&o.datasetRoot, "dataset-root", "", "NeMo 2: the staged data directory (default <output_dir>/<run.name>/dataset)")
 	return cmd
 }
 

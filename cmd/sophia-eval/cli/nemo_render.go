@@ -13,8 +13,9 @@ import (
 )
 
 type nemoRenderOptions struct {
-	out    string
-	format string
+	out         string
+	datasetRoot string
+	format      string
 }
 
 func newNeMoRenderCmd(e *env) *cobra.Command {
@@ -30,15 +31,20 @@ that version, with NeMo's defaults where lora.yaml says nothing) and prints the
 command. On 24.05, whose YAML lacks lora_tuning.target_modules and alpha, those
 go on the command line as +overrides.
 
-NeMo 2 containers (24.09 and later): prints the nemo llm finetune --factory
-RECIPE ... --yes command with the LoRA values under NeMo 2's names (peft.dim,
-peft.alpha, peft.dropout, peft.target_modules); no file is written.
+NeMo 2 containers (24.09 and later): writes a Python launcher to --out with the
+extension .py (configs/nemo/sophia_lora.py, atomically) and prints the command
+(python LAUNCHER). The launcher builds the llm recipe base_model.recipe, replaces
+its data module (SQuAD) with a FineTuningDataModule on --dataset-root (default
+<output_dir>/<run.name>/dataset), sets the LoRA values under NeMo 2's names
+(peft.dim, peft.alpha, peft.dropout, peft.target_modules) and the trainer,
+optimizer, log and checkpoint values, and runs the recipe in process. Stage the
+data there first with sophia-eval nemo stage.
 
 The config's own hard checks run first (no data files are read): with error
 findings nothing is rendered and the exit status is 2.
 
---format json prints one object: container, nemo, config_file (absent for NeMo 2),
-argv, command, overrides, notes.`,
+--format json prints one object: container, nemo, config_file, dataset_root
+(NeMo 2 only), argv, command, overrides, notes.`,
 		Example: `  sophia-eval nemo render config/finetune/lora.yaml
   sophia-eval nemo render --out configs/nemo/sophia_lora.yaml config/finetune/lora.yaml`,
 		Args: cobra.ExactArgs(1),
@@ -55,16 +61,20 @@ argv, command, overrides, notes.`,
 				fmt.Fprintf(e.stderr, "sophia-eval: %s: not rendered: fix the errors above\n", args[0])
 				return silentExit(ExitFindings)
 			}
-			r, err := nemo.Render(c, nemo.RenderOptions{ConfigFile: o.out})
+			r, err := nemo.Render(c, nemo.RenderOptions{ConfigFile: o.out, DatasetRoot: o.datasetRoot})
 			if err != nil {
 				return err
 			}
-			if r.YAML != nil {
-				if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+			content := r.YAML
+			if content == nil {
+				content = r.Script
+			}
+			if content != nil {
+				if err := os.MkdirAll(filepath.Dir(r.ConfigFile), 0o755); err != nil {
 					return err
 				}
-				if err := atomicfile.Write(o.out, func(w io.Writer) error {
-					_, err := w.Write(r.YAML)
+				if err := atomicfile.Write(r.ConfigFile, func(w io.Writer) error {
+					_, err := w.Write(content)
 					return err
 				}); err != nil {
 					return err
@@ -78,25 +88,27 @@ argv, command, overrides, notes.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.out, "out", "o", nemo.DefaultRenderOut, "where to write the NeMo 1.x config")
+	f.StringVarP(&o.out, "out", "o", nemo.DefaultRenderOut, "where to write the NeMo 1.x config (NeMo 2: the launcher, this path with .py)")
+	f.StringVar(&o.datasetRoot, "dataset-root", "", "NeMo 2: the staged data directory (default <output_dir>/<run.name>/dataset)")
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
 	return cmd
 }
 
 type nemoRenderJSON struct {
-	Container  string   `json:"container"`
-	NeMo       string   `json:"nemo"`
-	ConfigFile string   `json:"config_file,omitempty"`
-	Argv       []string `json:"argv"`
-	Command    string   `json:"command"`
-	Overrides  []string `json:"overrides"`
-	Notes      []string `json:"notes"`
+	Container   string   `json:"container"`
+	NeMo        string   `json:"nemo"`
+	ConfigFile  string   `json:"config_file,omitempty"`
+	DatasetRoot string   `json:"dataset_root,omitempty"`
+	Argv        []string `json:"argv"`
+	Command     string   `json:"command"`
+	Overrides   []string `json:"overrides"`
+	Notes       []string `json:"notes"`
 }
 
 func renderJSON(r *nemo.Rendered) nemoRenderJSON {
 	j := nemoRenderJSON{Container: r.Release.Tag, NeMo: r.Release.NeMo, Argv: r.Argv, Command: r.Command,
-		Overrides: r.Overrides, Notes: r.Notes}
-	if r.YAML != nil {
+		Overrides: r.Overrides, Notes: r.Notes, DatasetRoot: r.DatasetRoot}
+	if r.YAML != nil || r.Script != nil {
 		j.ConfigFile = r.ConfigFile
 	}
 	if j.Overrides == nil {
@@ -110,7 +122,7 @@ func renderJSON(r *nemo.Rendered) nemoRenderJSON {
 
 func printRendered(w io.Writer, r *nemo.Rendered) {
 	fmt.Fprintf(w, "container %s: NeMo %s\n", r.Release.Tag, r.Release.NeMo)
-	if r.YAML != nil {
+	if r.YAML != nil || r.Script != nil {
 		fmt.Fprintf(w, "wrote %s\n", r.ConfigFile)
 	}
 	fmt.Fprintf(w, "command:\n  %s\n", r.Command)

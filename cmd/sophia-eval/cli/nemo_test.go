@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sophia-ai/sophia-eval/nemo"
 )
 
 const nemoExample = "../../../nemo/testdata/lora.yaml"
@@ -113,14 +115,35 @@ func TestNeMoRender(t *testing.T) {
 	out2 := filepath.Join(t.TempDir(), "x.yaml")
 	code, stdout, errOut = runCLI(t, "", "nemo", "render", "--out", out2, nemo2)
 	require.Equal(t, ExitOK, code, errOut)
-	assert.Contains(t, stdout, "nemo llm finetune --factory llama3_8b ")
+	py := strings.TrimSuffix(out2, ".yaml") + ".py"
+	assert.Contains(t, stdout, "wrote "+py+"\ncommand:\n  python "+py+"\n")
 	assert.NoFileExists(t, out2)
+	b, err = os.ReadFile(py)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "llm.FineTuningDataModule")
+
+	// nemo stage writes the dataset root the launcher reads.
+	root := filepath.Join(t.TempDir(), "ds")
+	code, stdout, errOut = runCLI(t, "", "nemo", "stage", "--format", "json", "--dataset-root", root, nemo2)
+	require.Equal(t, ExitOK, code, errOut)
+	var st nemo.Staged
+	require.NoError(t, json.Unmarshal([]byte(stdout), &st))
+	assert.Equal(t, int64(32160), st.Train.Items)
+	assert.Equal(t, filepath.Join(root, "training.jsonl"), st.Train.Path)
+	assert.FileExists(t, filepath.Join(root, "validation.jsonl"))
+	code, stdout, errOut = runCLI(t, "", "nemo", "render", "--format", "json", "--dataset-root", root, "--out", out2, nemo2)
+	require.Equal(t, ExitOK, code, errOut)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	assert.Equal(t, root, got.DatasetRoot)
+	assert.Equal(t, py, got.ConfigFile)
 
 	bad := nemoConfig(t, func(s string) string { return strings.Replace(s, "nemo:24.07", "nemo:24.06", 1) })
 	code, _, errOut = runCLI(t, "", "nemo", "render", "--out", out2, bad)
 	assert.Equal(t, ExitFindings, code)
 	assert.Contains(t, errOut, "container_tag")
 	assert.NoFileExists(t, out2)
+	code, _, _ = runCLI(t, "", "nemo", "stage", "--dataset-root", filepath.Join(t.TempDir(), "ds"), bad)
+	assert.Equal(t, ExitFindings, code)
 }
 
 var updateNeMo = flag.Bool("update-nemo", false, "rewrite testdata/nemo golden files")
