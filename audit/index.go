@@ -219,12 +219,8 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	insert := func(o *trainOut, who, of int) {
 		for p := who; p < numParts; p += of {
 			gp, dp := &ix.grams.parts[p], &ix.docs.parts[p]
-			for _, k := range o.grams[p] {
-				gp.insert(k)
-			}
-			for _, k := range o.docs[p] {
-				dp.insert(k)
-			}
+			gp.insertAll(o.grams[p])
+			dp.insertAll(o.docs[p])
 		}
 		if o.refs.Add(-1) == 0 {
 			o.reset()
@@ -373,6 +369,8 @@ type checker struct {
 	c   Config
 	pw  uint64
 	tok tokenizer
+	fps []uint64
+	hit []bool
 }
 
 func newChecker(ix *Index, c Config) (*checker, error) {
@@ -417,21 +415,32 @@ func (ck *checker) check(d *Doc) Result {
 	var spans []rng
 	if len(toks) >= n {
 		res.NGrams = len(toks) - n + 1
+		fps := ck.fps[:0]
 		var r uint64
 		for j, tk := range toks {
 			if j >= n {
 				r -= toks[j-n].h * ck.pw
 			}
 			r = r*rollBase + tk.h
-			if j < n-1 || !ck.ix.grams.has(mix(r)) {
+			if j >= n-1 {
+				fps = append(fps, mix(r))
+			}
+		}
+		ck.fps = fps
+		if cap(ck.hit) < len(fps) {
+			ck.hit = make([]bool, len(fps))
+		}
+		hit := ck.hit[:len(fps)]
+		ck.ix.grams.hasAll(fps, hit)
+		for a, h := range hit {
+			if !h {
 				continue
 			}
 			res.Hits++
-			a := j - n + 1
 			if k := len(spans) - 1; k >= 0 && a < spans[k].b {
-				spans[k].b = j + 1
+				spans[k].b = a + n
 			} else {
-				spans = append(spans, rng{a, j + 1})
+				spans = append(spans, rng{a, a + n})
 			}
 		}
 		res.Share = float64(res.Hits) / float64(res.NGrams)
