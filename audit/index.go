@@ -335,6 +335,17 @@ func (v Verdict) String() string {
 // MarshalText encodes v as its String.
 func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
 
+// UnmarshalText decodes the String of a Verdict.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, n := range verdictNames {
+		if string(b) == n {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("audit: unknown verdict %q", b)
+}
+
 // Span is a part of an item's original text covered by n-grams found in the
 // training data: code point offsets (as Python indexes a str), End exclusive.
 type Span struct {

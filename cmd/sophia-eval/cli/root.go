@@ -122,6 +122,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newRougeCmd(e),
 		newCheckpointCmd(e),
 		newWinrateCmd(e),
+		newAuditCmd(e),
 	)
 	return root
 }
