@@ -262,7 +262,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			if len(t.toks) == 0 {
 				continue
 			}
-			h := docHash(t.buf)
+			h := docHash(t.toks)
 			o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
 			var r uint64
 			for j, tk := range t.toks {
@@ -421,7 +421,7 @@ func (ck *checker) check(d *Doc) Result {
 		return res
 	}
 	n := ck.ix.n
-	res.Exact = ck.ix.docs.has(docHash(t.buf))
+	res.Exact = ck.ix.docs.has(docHash(toks))
 	type rng struct{ a, b int } // token range, b exclusive
 	var spans []rng
 	if len(toks) >= n {

@@ -3,8 +3,6 @@ package audit
 import (
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/zeebo/xxh3"
 )
 
 // Character classes of the normalisation.
@@ -55,7 +53,7 @@ func keepChar(r rune) bool {
 // everything else, white space included, is deleted (GPT-4's report removes
 // "all spaces and symbols").
 func Normalize(s string, chars bool) string {
-	var t tokenizer
+	t := tokenizer{keep: true}
 	t.run(s, chars)
 	return string(t.buf)
 }
@@ -69,7 +67,8 @@ type token struct {
 
 // tokenizer normalises texts into tokens; its buffers are reused.
 type tokenizer struct {
-	buf  []byte // the normalised text
+	keep bool   // build buf
+	buf  []byte // the normalised text, when keep is set
 	toks []token
 }
 
@@ -82,58 +81,79 @@ func (t *tokenizer) run(s string, chars bool) {
 	}
 }
 
+// Word fingerprints are FNV-1a over the word's normalised UTF-8 bytes,
+// computed as the bytes are produced; n-gram fingerprints mix them further.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
 func (t *tokenizer) words(s string) {
 	buf, toks := t.buf[:0], t.toks[:0]
+	keep := t.keep
 	in := false
-	ws, os, oe := 0, 0, 0 // word start in buf, in s; end of its last kept char in s
-	end := func() {
-		toks = append(toks, token{h: xxh3.Hash(buf[ws:]), start: os, end: oe})
-		buf = append(buf, ' ')
-		in = false
-	}
+	var h uint64
+	os, oe := 0, 0 // word start in s; end of its last kept char in s
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch asciiClass[c] {
 			case clsWord:
 				if !in {
-					in, ws, os = true, len(buf), i
+					if in, os, h = true, i, fnvOffset; keep && len(toks) > 0 {
+						buf = append(buf, ' ')
+					}
 				}
-				buf = append(buf, asciiLower[c])
-				oe = i + 1
+				// The rest of a run of ASCII word characters in one loop.
+				j := i
+				for j < len(s) && s[j] < utf8.RuneSelf && asciiClass[s[j]] == clsWord {
+					h = (h ^ uint64(asciiLower[s[j]])) * fnvPrime
+					j++
+				}
+				if keep {
+					for _, b := range []byte(s[i:j]) {
+						buf = append(buf, asciiLower[b])
+					}
+				}
+				oe, i = j, j
+				continue
 			case clsSpace:
 				if in {
-					end()
+					toks = append(toks, token{h: h, start: os, end: oe})
+					in = false
 				}
 			}
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			// invalid UTF-8: dropped
-		default:
+		if !(r == utf8.RuneError && size == 1) {
 			switch classify(r) {
 			case clsWord:
 				if !in {
-					in, ws, os = true, len(buf), i
+					if in, os, h = true, i, fnvOffset; keep && len(toks) > 0 {
+						buf = append(buf, ' ')
+					}
 				}
-				buf = utf8.AppendRune(buf, unicode.ToLower(r))
+				var enc [utf8.UTFMax]byte
+				for _, b := range utf8.AppendRune(enc[:0], unicode.ToLower(r)) {
+					h = (h ^ uint64(b)) * fnvPrime
+				}
+				if keep {
+					buf = utf8.AppendRune(buf, unicode.ToLower(r))
+				}
 				oe = i + size
 			case clsSpace:
 				if in {
-					end()
+					toks = append(toks, token{h: h, start: os, end: oe})
+					in = false
 				}
 			}
 		}
 		i += size
 	}
 	if in {
-		end()
-	}
-	if len(buf) > 0 {
-		buf = buf[:len(buf)-1] // the space after the last word
+		toks = append(toks, token{h: h, start: os, end: oe})
 	}
 	t.buf, t.toks = buf, toks
 }
@@ -145,7 +165,9 @@ func (t *tokenizer) chars(s string) {
 		if c < utf8.RuneSelf {
 			if asciiClass[c] == clsWord {
 				l := asciiLower[c]
-				buf = append(buf, l)
+				if t.keep {
+					buf = append(buf, l)
+				}
 				toks = append(toks, token{h: uint64(l), start: i, end: i + 1})
 			}
 			i++
@@ -154,7 +176,9 @@ func (t *tokenizer) chars(s string) {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if !(r == utf8.RuneError && size == 1) && keepChar(r) {
 			l := unicode.ToLower(r)
-			buf = utf8.AppendRune(buf, l)
+			if t.keep {
+				buf = utf8.AppendRune(buf, l)
+			}
 			toks = append(toks, token{h: uint64(l), start: i, end: i + size})
 		}
 		i += size
@@ -189,9 +213,14 @@ func mix(h uint64) uint64 {
 	return h
 }
 
-// docHash is the fingerprint of a whole normalised text, for exact duplicates.
-func docHash(norm []byte) uint64 {
-	return mix(xxh3.Hash(norm) ^ 0x5bd1e9955bd1e995)
+// docHash is the fingerprint of a whole normalised text, for exact duplicates:
+// a polynomial hash of all its token fingerprints, and their count.
+func docHash(toks []token) uint64 {
+	var h uint64
+	for _, t := range toks {
+		h = h*0xC2B2AE3D27D4EB4F + t.h
+	}
+	return mix(h ^ uint64(len(toks))*0x5bd1e9955bd1e995)
 }
 
 // runeOffset converts the byte offset b of s into a count of code points,
