@@ -84,7 +84,7 @@ threshold or a secret or personal data was found, 1 on read errors or bad usage.
 	f.Float64Var(&o.full, "full", audit.DefaultFull, "share at or above which an item is fully contaminated")
 	f.StringVar(&o.indexOut, "index-out", "", "save the training index to this file (written atomically)")
 	f.StringVar(&o.index, "index", "", "load the training index from this file instead of building it (--train files are then only scanned for secrets)")
-	f.StringVar(&o.results, "results", "", "write one JSON line per evaluation item to this file")
+	f.StringVar(&o.results, "results", "", "write one JSON line per evaluation item to this file (Parquet when the name ends in .parquet)")
 	f.StringVar(&o.exclude, "exclude-out", "", "write the names of the contaminated evaluation items to this file, one per line")
 	f.StringVar(&o.allow, "allow", "", "allow-list of known false positives: exact values, or re:REGEXP, one per line")
 	f.BoolVar(&o.noSecrets, "no-secrets", false, "do not scan the training data for secrets and personal data")
@@ -428,7 +428,25 @@ func runAuditData(ctx context.Context, e *env, o *auditOptions, cmd *cobra.Comma
 			})
 		}
 		var err error
-		if o.results != "" {
+		var all []audit.Result
+		switch {
+		case o.results != "" && isParquetName(o.results):
+			// Parquet is written once all items are known.
+			err = o.withProgress(e, "checking", src, func() error {
+				sums, err := audit.CheckSource(ctx, c, ix, src, func(r *audit.Result) error {
+					all = append(all, *r)
+					if r.Verdict != audit.Clean {
+						rep.Items = append(rep.Items, *r)
+					}
+					return nil
+				})
+				rep.Datasets = sums
+				return err
+			})
+			if err == nil {
+				err = atomicfile.Write(o.results, func(w io.Writer) error { return auditResultsParquet(w, all) })
+			}
+		case o.results != "":
 			err = atomicfile.Write(o.results, func(w io.Writer) error {
 				bw := bufio.NewWriterSize(w, 1<<16)
 				if err := check(bw); err != nil {
@@ -436,7 +454,7 @@ func runAuditData(ctx context.Context, e *env, o *auditOptions, cmd *cobra.Comma
 				}
 				return bw.Flush()
 			})
-		} else {
+		default:
 			err = check(nil)
 		}
 		src.close()

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sophia-ai/sophia-eval/internal/corpus"
 )
 
 func auditFixtures(t *testing.T) (dir, train, eval string) {
@@ -52,6 +54,16 @@ func TestAuditData(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(lines[1]), &r))
 	assert.Equal(t, "q2", r.Name)
 	assert.Equal(t, "clean", r.Verdict)
+
+	// The same results as Parquet, read back with the corpus reader.
+	pq := filepath.Join(dir, "items.parquet")
+	code, _, stderr = runCLI(t, "", "audit", "data", "--train", train, "--eval", eval, "--results", pq, "--no-secrets")
+	require.Equal(t, ExitFindings, code, stderr)
+	for field, want := range map[string][]string{"name": {"q1", "q2"}, "verdict": {"fully_contaminated", "clean"}, "spans": {`[{"start":0,"end":101}]`, "[]"}} {
+		got, err := corpus.ReadStrings(t.Context(), pq, corpus.Config{Field: field})
+		require.NoError(t, err)
+		assert.Equal(t, want, got, field)
+	}
 
 	// Save the index, reload it, allow the e-mail address: the same verdicts.
 	idx := filepath.Join(dir, "train.idx")
