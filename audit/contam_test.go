@@ -86,6 +86,14 @@ func TestPlantedContamination(t *testing.T) {
 				assert.Equal(t, tt.verdict, r.Verdict)
 				assert.Equal(t, tt.spans, r.Spans)
 				assert.Equal(t, "eval.jsonl:5", r.Name)
+				f, ok := r.Finding()
+				assert.Equal(t, tt.verdict != Clean, ok)
+				if ok {
+					assert.ErrorIs(t, &f, ErrContaminated)
+					assert.Equal(t, tt.verdict.String(), f.Code)
+					assert.Equal(t, int64(5), f.Line)
+					assert.Contains(t, f.Error(), "eval.jsonl:5: audit: evaluation item eval.jsonl:5 is ")
+				}
 			})
 		}
 	}

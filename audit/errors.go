@@ -53,7 +53,8 @@ func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 type Finding struct {
 	Severity Severity
 	// Code is a stable, machine-readable name of the rule: the pattern kind of a
-	// secret ("aws_access_key_id", see [Kinds]) or "contaminated".
+	// secret ("aws_access_key_id", see [Kinds]), or the verdict of a contaminated
+	// item ("fully_contaminated", "partially_contaminated", see [Result.Finding]).
 	Code string
 	// File is the input the finding is in.
 	File string

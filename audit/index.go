@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -372,6 +373,20 @@ type Result struct {
 	Exact   bool    `json:"exact"`
 	Verdict Verdict `json:"verdict"`
 	Spans   []Span  `json:"spans"`
+}
+
+// Finding returns the item as a Finding when it is not clean: Severity Error,
+// Code "fully_contaminated" or "partially_contaminated", its file and line, and
+// an Err wrapping ErrContaminated that gives its name, share and n-gram count.
+func (r *Result) Finding() (Finding, bool) {
+	if r.Verdict == Clean {
+		return Finding{}, false
+	}
+	msg := fmt.Sprintf("audit: evaluation item %s is %s: %d of %d n-grams in the training data", r.Name, strings.ReplaceAll(r.Verdict.String(), "_", " "), r.Hits, r.NGrams)
+	if r.Exact {
+		msg += ", exact duplicate"
+	}
+	return Finding{Severity: Error, Code: r.Verdict.String(), File: r.File, Line: r.Line, Err: details(ErrContaminated, "%s", msg)}, true
 }
 
 // checker scores items against an index; its buffers are reused.
