@@ -14,7 +14,7 @@
 // error, a cancelled context), never "found a problem".
 //
 // Memory is bounded by a constant independent of the file size: the header (at
-// most 100 MB by the format's rule) plus a fixed number of 2 MiB chunk buffers.
+// most 100 MB by the format's rule) plus a fixed number of 512 KiB chunk buffers.
 // Reports are identical for any number of workers and for the streaming and
 // ReaderAt paths, statistics included, because chunk boundaries are fixed.
 package checkpoint

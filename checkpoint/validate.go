@@ -22,7 +22,7 @@ import (
 
 // chunkSize is the unit of reading, scanning and merging. It is fixed, so reports
 // (statistics included) are identical for any number of workers and either path.
-const chunkSize = 2 << 20
+const chunkSize = 512 << 10
 
 // tailPad extra bytes are read after each chunk, so the last element that starts in
 // a chunk can be completed (elements are at most 8 bytes).

@@ -36,8 +36,12 @@ func (p *progressBar) update(done, total int64) {
 	p.last = now
 	p.drawn = true
 	rate := ""
-	if el := now.Sub(p.start).Seconds(); el > 0.2 {
-		rate = fmt.Sprintf("  %s/s", humanBytes(int64(float64(done)/el)))
+	if el := now.Sub(p.start).Seconds(); el > 0.2 && done > 0 {
+		bps := float64(done) / el
+		rate = fmt.Sprintf("  %s/s", humanBytes(int64(bps)))
+		if total > done {
+			rate += "  ETA " + time.Duration(float64(total-done)/bps*float64(time.Second)).Round(time.Second).String()
+		}
 	}
 	if total > 0 {
 		const width = 30

@@ -135,6 +135,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newWinrateCmd(e),
 		newGPUCmd(e),
 		newNeMoCmd(e),
+		newAuditCmd(e),
 	)
 	return root
 }

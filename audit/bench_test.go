@@ -1,0 +1,82 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// benchDocs is a seeded generated corpus of about size bytes.
+func benchDocs(seed uint64, size int) ([]Doc, int64) {
+	lines := genCorpus(seed, size)
+	var n int64
+	for _, l := range lines {
+		n += int64(len(l))
+	}
+	return docsOf("bench", lines...), n
+}
+
+func BenchmarkBuildIndex(b *testing.B) {
+	docs, n := benchDocs(1, 16<<20)
+	for _, mode := range []Config{{}, {Chars: 50}} {
+		for _, w := range []int{1, 2} {
+			c := mode
+			c.Workers = w
+			b.Run(fmt.Sprintf("%s/workers=%d", describeShort(c), w), func(b *testing.B) {
+				b.SetBytes(n)
+				b.ReportAllocs()
+				var ix *Index
+				for b.Loop() {
+					ix, _, _ = BuildIndex(context.Background(), c, Docs(docs...), nil)
+				}
+				b.ReportMetric(float64(ix.MemBytes())/float64(ix.NGrams())*1e6/1e6, "MB/M-ngrams")
+			})
+		}
+	}
+}
+
+func describeShort(c Config) string {
+	if c.Chars > 0 {
+		return fmt.Sprintf("chars=%d", c.Chars)
+	}
+	return "words=13"
+}
+
+func BenchmarkCheck(b *testing.B) {
+	train, _ := benchDocs(1, 16<<20)
+	eval, n := benchDocs(2, 8<<20)
+	for _, w := range []int{1, 2} {
+		c := Config{Workers: w}
+		ix, _, _ := BuildIndex(context.Background(), c, Docs(train...), nil)
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				CheckSource(context.Background(), c, ix, Docs(eval...), nil)
+			}
+		})
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	docs, n := benchDocs(3, 16<<20)
+	sc, _ := NewScanner(nil)
+	b.Run("one-text", func(b *testing.B) {
+		b.SetBytes(n)
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range docs {
+				sc.scanDoc(nil, &docs[i])
+			}
+		}
+	})
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("source/workers=%d", w), func(b *testing.B) {
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				ScanSource(context.Background(), sc, Docs(docs...), w)
+			}
+		})
+	}
+}

@@ -1,0 +1,578 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sophia-ai/sophia-eval/internal/shard"
+)
+
+// Default settings of [Config].
+const (
+	DefaultNGram = 13
+	DefaultFull  = 0.8
+)
+
+// Config says how contamination is measured. The zero value gives the GPT-3
+// analysis: word 13-grams, any overlap is partial contamination, 80% is full.
+type Config struct {
+	// NGram is the number of words per n-gram in word mode. Default: 13.
+	NGram int
+	// Chars, when positive, selects character mode: the n-grams are windows of
+	// Chars characters of the character-mode normalisation (see [Normalize]);
+	// GPT-4's report uses 50. NGram is then ignored. Default: 0 (word mode).
+	Chars int
+	// Partial is the share of an item's n-grams found in the training data at or
+	// above which the item is partially contaminated; an item none of whose
+	// n-grams is found is clean whatever Partial is. Default: 0 (any overlap).
+	Partial float64
+	// Full is the share at or above which an item is fully contaminated. An exact
+	// duplicate of a training text is always fully contaminated. Default: 0.8.
+	Full float64
+	// Workers is the number of goroutines: 0 = GOMAXPROCS; 1 = runs on the
+	// caller's goroutine, starts none. Results do not depend on it.
+	// Default: 0.
+	Workers int
+}
+
+// resolve applies the defaults and checks the values.
+func (c Config) resolve() (Config, error) {
+	if c.NGram == 0 {
+		c.NGram = DefaultNGram
+	}
+	if c.Full == 0 {
+		c.Full = DefaultFull
+	}
+	switch {
+	case c.Chars < 0 || c.Chars > 1<<16:
+		return c, fmt.Errorf("audit: character window %d out of range 1..65536", c.Chars)
+	case c.NGram < 1 || c.NGram > 1<<16:
+		return c, fmt.Errorf("audit: n-gram size %d out of range 1..65536", c.NGram)
+	case !(c.Partial >= 0 && c.Partial <= 1):
+		return c, fmt.Errorf("audit: partial threshold %v out of range 0..1", c.Partial)
+	case !(c.Full > 0 && c.Full <= 1):
+		return c, fmt.Errorf("audit: full threshold %v out of range (0, 1]", c.Full)
+	case c.Partial > c.Full:
+		return c, fmt.Errorf("audit: partial threshold %v above full threshold %v", c.Partial, c.Full)
+	}
+	if c.Workers < 0 {
+		return c, fmt.Errorf("audit: workers %d must be at least 0", c.Workers)
+	}
+	return c, nil
+}
+
+// window is the n-gram size in tokens.
+func (c Config) window() int {
+	if c.Chars > 0 {
+		return c.Chars
+	}
+	return c.NGram
+}
+
+// Doc is one text of an input: a line, a JSONL record, a table row.
+type Doc struct {
+	File string // the input's name
+	Line int64  // 1-based line or row in File
+	ID   string // the item's id field, "" when it has none
+	Text string
+}
+
+// Name is the ID when there is one, else "file:line".
+func (d *Doc) Name() string {
+	if d.ID != "" {
+		return d.ID
+	}
+	return d.File + ":" + strconv.FormatInt(d.Line, 10)
+}
+
+// Source yields documents; Next returns io.EOF after the last. The strings
+// returned must stay valid after later calls.
+type Source interface {
+	Next() (Doc, error)
+}
+
+type sliceSource struct {
+	docs []Doc
+	i    int
+}
+
+func (s *sliceSource) Next() (Doc, error) {
+	if s.i >= len(s.docs) {
+		return Doc{}, io.EOF
+	}
+	s.i++
+	return s.docs[s.i-1], nil
+}
+
+// Docs returns a Source of docs.
+func Docs(docs ...Doc) Source { return &sliceSource{docs: docs} }
+
+// Index is the set of n-gram fingerprints of the training data, and the set of
+// fingerprints of its whole normalised texts (for exact duplicates). It is safe
+// for concurrent use once built.
+type Index struct {
+	chars bool
+	n     int
+	grams set
+	docs  set
+	// Texts and Bytes count the training texts and bytes indexed.
+	Texts, Bytes int64
+}
+
+// NGrams is the number of distinct n-gram fingerprints.
+func (ix *Index) NGrams() int64 { return ix.grams.len() }
+
+// MemBytes is the memory held by the index's tables.
+func (ix *Index) MemBytes() int64 { return ix.grams.bytes() + ix.docs.bytes() }
+
+// Config returns the n-gram settings the index was built with: NGram, or Chars
+// in character mode.
+func (ix *Index) Config() Config {
+	if ix.chars {
+		return Config{Chars: ix.n}
+	}
+	return Config{NGram: ix.n}
+}
+
+// batch is a shard of the training stream.
+const (
+	batchBytes = 1 << 20
+	batchDocs  = 8192
+)
+
+type batch struct {
+	docs []Doc
+}
+
+// trainOut is what one batch of training texts contributes.
+type trainOut struct {
+	grams    [numParts][]uint64
+	docs     [numParts][]uint64
+	findings []Finding
+	texts    int64
+	bytes    int64
+	refs     atomic.Int32
+}
+
+func (o *trainOut) reset() {
+	for i := range o.grams {
+		o.grams[i] = o.grams[i][:0]
+		o.docs[i] = o.docs[i][:0]
+	}
+	o.findings, o.texts, o.bytes = nil, 0, 0
+}
+
+// fillBatch fills b from src; *eof records the end of src for every batch.
+func fillBatch(src Source, b *batch, eof *bool) (bool, error) {
+	if *eof {
+		return false, nil
+	}
+	b.docs = b.docs[:0]
+	n := 0
+	for n < batchBytes && len(b.docs) < batchDocs {
+		d, err := src.Next()
+		if err == io.EOF {
+			*eof = true
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+		b.docs = append(b.docs, d)
+		n += len(d.Text)
+	}
+	return len(b.docs) > 0, nil
+}
+
+// BuildIndex reads the training texts of src once and returns their index. When
+// sc is not nil, the same pass scans the texts for secrets and returns the
+// findings in input order. The error is non-nil only when the pass could not
+// finish (read error, ctx done). The index and the findings do not depend on
+// c.Workers.
+func BuildIndex(ctx context.Context, c Config, src Source, sc *Scanner) (*Index, []Finding, error) {
+	return train(ctx, c, src, sc, true)
+}
+
+// ScanSource scans every text of src for secrets, as BuildIndex does with a
+// Scanner, without indexing. workers has the meaning of Config.Workers.
+func ScanSource(ctx context.Context, sc *Scanner, src Source, workers int) ([]Finding, error) {
+	_, f, err := train(ctx, Config{Workers: workers}, src, sc, false)
+	return f, err
+}
+
+func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (*Index, []Finding, error) {
+	c, err := c.resolve()
+	if err != nil {
+		return nil, nil, err
+	}
+	ix := &Index{chars: c.Chars > 0, n: c.window()}
+	workers := shard.Workers(c.Workers)
+	pool := sync.Pool{New: func() any { return new(trainOut) }}
+	var findings []Finding
+
+	// Partition p of both sets is filled by inserter p % workers only, in batch
+	// order, so the tables come out the same for any worker count.
+	insert := func(o *trainOut, who, of int) {
+		for p := who; p < numParts; p += of {
+			gp, dp := &ix.grams.parts[p], &ix.docs.parts[p]
+			gp.insertAll(o.grams[p])
+			dp.insertAll(o.docs[p])
+		}
+		if o.refs.Add(-1) == 0 {
+			o.reset()
+			pool.Put(o)
+		}
+	}
+	var chans []chan *trainOut
+	var wg sync.WaitGroup
+	if workers > 1 && index {
+		for w := range workers {
+			ch := make(chan *trainOut, 4)
+			chans = append(chans, ch)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for o := range ch {
+					insert(o, w, workers)
+				}
+			}()
+		}
+	}
+	window := c.window()
+	pw := rollPow(window)
+	tokPool := sync.Pool{New: func() any { return new(tokenizer) }}
+	work := func(b *batch) *trainOut {
+		o := pool.Get().(*trainOut)
+		t := tokPool.Get().(*tokenizer)
+		for i := range b.docs {
+			d := &b.docs[i]
+			o.texts++
+			o.bytes += int64(len(d.Text))
+			if sc != nil {
+				o.findings = sc.scanDoc(o.findings, d)
+			}
+			if !index {
+				continue
+			}
+			t.run(d.Text, ix.chars)
+			if len(t.toks) == 0 {
+				continue
+			}
+			h := docHash(t.toks)
+			o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
+			var r uint64
+			for j, tk := range t.toks {
+				if j >= window {
+					r -= t.toks[j-window].h * pw
+				}
+				r = r*rollBase + tk.h
+				if j >= window-1 {
+					k := mix(r)
+					o.grams[k>>partShift] = append(o.grams[k>>partShift], k)
+				}
+			}
+		}
+		tokPool.Put(t)
+		return o
+	}
+	merge := func(o *trainOut) {
+		ix.Texts += o.texts
+		ix.Bytes += o.bytes
+		findings = append(findings, o.findings...)
+		o.findings = nil
+		if chans == nil {
+			o.refs.Store(1)
+			if index {
+				insert(o, 0, 1)
+			} else {
+				o.refs.Add(-1)
+				o.reset()
+				pool.Put(o)
+			}
+			return
+		}
+		o.refs.Store(int32(len(chans)))
+		for _, ch := range chans {
+			ch <- o
+		}
+	}
+	eof := false
+	err = shard.Run(ctx, workers, func() *batch { return new(batch) },
+		func(b *batch) (bool, error) { return fillBatch(src, b, &eof) }, work, merge)
+	for _, ch := range chans {
+		close(ch)
+	}
+	wg.Wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	return ix, findings, nil
+}
+
+// Verdict is the contamination verdict of one evaluation item.
+type Verdict uint8
+
+const (
+	Clean   Verdict = iota // below the partial threshold, or no overlap at all
+	Partial                // share at or above Config.Partial
+	Full                   // share at or above Config.Full, or an exact duplicate
+)
+
+var verdictNames = [...]string{"clean", "partially_contaminated", "fully_contaminated"}
+
+// String returns "clean", "partially_contaminated" or "fully_contaminated".
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return "Verdict(" + strconv.Itoa(int(v)) + ")"
+}
+
+// MarshalText encodes v as its String.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText decodes the String of a Verdict.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, n := range verdictNames {
+		if string(b) == n {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("audit: unknown verdict %q", b)
+}
+
+// Span is a part of an item's original text covered by n-grams found in the
+// training data: code point offsets (as Python indexes a str), End exclusive.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Result is the contamination of one evaluation item.
+type Result struct {
+	File string `json:"file"`
+	Line int64  `json:"line"`
+	ID   string `json:"id,omitempty"`
+	// Name is ID, or "file:line" when the item has no id.
+	Name string `json:"name"`
+	// NGrams is the number of n-grams of the item (0 when it is shorter than one
+	// n-gram), Hits how many of them occur in the training data.
+	NGrams int `json:"ngrams"`
+	Hits   int `json:"hits"`
+	// Share is Hits/NGrams; for an item shorter than one n-gram, 1 when it is an
+	// exact duplicate and 0 otherwise.
+	Share float64 `json:"share"`
+	// Exact reports that the item's normalised text equals the normalised text
+	// of a whole training item.
+	Exact   bool    `json:"exact"`
+	Verdict Verdict `json:"verdict"`
+	Spans   []Span  `json:"spans"`
+}
+
+// Finding returns the item as a Finding when it is not clean: Severity Error,
+// Code "fully_contaminated" or "partially_contaminated", its file and line, and
+// an Err wrapping ErrContaminated that gives its name, share and n-gram count.
+func (r *Result) Finding() (Finding, bool) {
+	if r.Verdict == Clean {
+		return Finding{}, false
+	}
+	msg := fmt.Sprintf("audit: evaluation item %s is %s: %d of %d n-grams in the training data", r.Name, strings.ReplaceAll(r.Verdict.String(), "_", " "), r.Hits, r.NGrams)
+	if r.Exact {
+		msg += ", exact duplicate"
+	}
+	return Finding{Severity: Error, Code: r.Verdict.String(), File: r.File, Line: r.Line, Err: details(ErrContaminated, "%s", msg)}, true
+}
+
+// checker scores items against an index; its buffers are reused.
+type checker struct {
+	ix  *Index
+	c   Config
+	pw  uint64
+	tok tokenizer
+	fps []uint64
+	hit []bool
+}
+
+func newChecker(ix *Index, c Config) (*checker, error) {
+	c, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if (c.Chars > 0) != ix.chars || c.window() != ix.n {
+		return nil, details(ErrIndexMismatch, "audit: index has %s, checking with %s", describe(ix.Config()), describe(c))
+	}
+	return &checker{ix: ix, c: c, pw: rollPow(ix.n)}, nil
+}
+
+func describe(c Config) string {
+	if c.Chars > 0 {
+		return strconv.Itoa(c.Chars) + "-character windows"
+	}
+	return "word " + strconv.Itoa(c.NGram) + "-grams"
+}
+
+// Check scores one evaluation item against the index with the thresholds of c,
+// whose n-gram settings must be those of the index (ErrIndexMismatch).
+func (ix *Index) Check(c Config, d Doc) (Result, error) {
+	ck, err := newChecker(ix, c)
+	if err != nil {
+		return Result{}, err
+	}
+	return ck.check(&d), nil
+}
+
+func (ck *checker) check(d *Doc) Result {
+	res := Result{File: d.File, Line: d.Line, ID: d.ID, Name: d.Name(), Spans: []Span{}}
+	t := &ck.tok
+	t.run(d.Text, ck.ix.chars)
+	toks := t.toks
+	if len(toks) == 0 {
+		return res
+	}
+	n := ck.ix.n
+	res.Exact = ck.ix.docs.has(docHash(toks))
+	type rng struct{ a, b int } // token range, b exclusive
+	var spans []rng
+	if len(toks) >= n {
+		res.NGrams = len(toks) - n + 1
+		fps := ck.fps[:0]
+		var r uint64
+		for j, tk := range toks {
+			if j >= n {
+				r -= toks[j-n].h * ck.pw
+			}
+			r = r*rollBase + tk.h
+			if j >= n-1 {
+				fps = append(fps, mix(r))
+			}
+		}
+		ck.fps = fps
+		if cap(ck.hit) < len(fps) {
+			ck.hit = make([]bool, len(fps))
+		}
+		hit := ck.hit[:len(fps)]
+		ck.ix.grams.hasAll(fps, hit)
+		for a, h := range hit {
+			if !h {
+				continue
+			}
+			res.Hits++
+			if k := len(spans) - 1; k >= 0 && a < spans[k].b {
+				spans[k].b = a + n
+			} else {
+				spans = append(spans, rng{a, a + n})
+			}
+		}
+		res.Share = float64(res.Hits) / float64(res.NGrams)
+	} else if res.Exact {
+		res.Share = 1
+	}
+	if res.Exact {
+		spans = []rng{{0, len(toks)}}
+	}
+	pb, pr := 0, 0
+	for _, s := range spans {
+		bs, be := toks[s.a].start, toks[s.b-1].end
+		rs := runeOffset(d.Text, pb, pr, bs)
+		re := runeOffset(d.Text, bs, rs, be)
+		pb, pr = be, re
+		res.Spans = append(res.Spans, Span{rs, re})
+	}
+	switch {
+	case res.Exact || res.Share >= ck.c.Full:
+		res.Verdict = Full
+	case res.Hits > 0 && res.Share >= ck.c.Partial:
+		res.Verdict = Partial
+	}
+	return res
+}
+
+// DatasetSummary counts the verdicts of the items of one evaluation input.
+type DatasetSummary struct {
+	File    string `json:"file"`
+	Items   int    `json:"items"`
+	Clean   int    `json:"clean"`
+	Partial int    `json:"partially_contaminated"`
+	Full    int    `json:"fully_contaminated"`
+	Exact   int    `json:"exact_duplicates"`
+}
+
+// Contaminated is Partial + Full.
+func (s *DatasetSummary) Contaminated() int { return s.Partial + s.Full }
+
+type checkBatch struct {
+	batch
+	res []Result
+	ck  *checker
+}
+
+// CheckSource scores every item of src against ix and calls fn with each result
+// in input order (fn may be nil). It returns one summary per input file, in order
+// of first appearance. The error is non-nil when the pass could not finish (read
+// error, ctx done, fn's error) or c does not match the index. The results do not
+// depend on c.Workers.
+func CheckSource(ctx context.Context, c Config, ix *Index, src Source, fn func(*Result) error) ([]DatasetSummary, error) {
+	if _, err := newChecker(ix, c); err != nil {
+		return nil, err
+	}
+	var sums []DatasetSummary
+	at := map[string]int{}
+	var fnErr error
+	eof := false
+	workers := shard.Workers(c.Workers)
+	err := shard.Run(ctx, workers,
+		func() *checkBatch { ck, _ := newChecker(ix, c); return &checkBatch{ck: ck} },
+		func(b *checkBatch) (bool, error) {
+			if fnErr != nil {
+				return false, fnErr
+			}
+			return fillBatch(src, &b.batch, &eof)
+		},
+		func(b *checkBatch) []Result {
+			res := make([]Result, len(b.docs))
+			for i := range b.docs {
+				res[i] = b.ck.check(&b.docs[i])
+			}
+			return res
+		},
+		func(res []Result) {
+			for i := range res {
+				r := &res[i]
+				k, ok := at[r.File]
+				if !ok {
+					k = len(sums)
+					at[r.File] = k
+					sums = append(sums, DatasetSummary{File: r.File})
+				}
+				s := &sums[k]
+				s.Items++
+				switch r.Verdict {
+				case Clean:
+					s.Clean++
+				case Partial:
+					s.Partial++
+				case Full:
+					s.Full++
+				}
+				if r.Exact {
+					s.Exact++
+				}
+				if fn != nil && fnErr == nil {
+					fnErr = fn(r)
+				}
+			}
+		})
+	if err == nil {
+		err = fnErr
+	}
+	if err != nil {
+		return sums, err
+	}
+	return sums, nil
+}
