@@ -13,6 +13,10 @@
 //   - [github.com/sophia-ai/sophia-eval/checkpoint]: streaming checkpoint validation
 //     (safetensors with the reference reader's rules, NaN/Inf, statistics, SHA-256) for
 //     single files, sharded checkpoints, PEFT adapters, NeMo archives and torch zips.
+//   - [github.com/sophia-ai/sophia-eval/gpu]: NVML inventory, pre-flight checks and
+//     monitoring with alert rules, behind a device interface with a fake for tests.
+//   - [github.com/sophia-ai/sophia-eval/nemo]: the fine-tune config (lora.yaml): strict
+//     loading, the hard checks, the planning overview and NeMo configs and commands.
 //
 // Each scorer follows one shape: a Scorer built from a Config whose zero value gives the
 // reference implementation's defaults; Segment computes the statistics of one item;

@@ -3,6 +3,7 @@ module github.com/sophia-ai/sophia-eval
 go 1.25.0
 
 require (
+	github.com/NVIDIA/go-nvml v0.13.4-1
 	github.com/apache/arrow-go/v18 v18.8.0
 	github.com/klauspost/compress v1.20.4
 	github.com/spf13/cobra v1.10.2

@@ -168,6 +168,9 @@ func TestVersionAndDemo(t *testing.T) {
 	var v map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &v))
 	assert.Greater(t, v["bleu_finetuned"], v["bleu_baseline"])
+	assert.Greater(t, v["rougeL_finetuned"], v["rougeL_baseline"])
+	assert.Equal(t, 20.0, v["n_wins"].(float64)+v["n_wins_base"].(float64)+v["n_draws"].(float64))
+	assert.Greater(t, v["win_rate"], 50.0)
 
 	code, _, stderr = runCLI(t, "", "bleu", "--no-such-flag")
 	assert.Equal(t, ExitError, code)

@@ -13,6 +13,8 @@ import (
 	"github.com/sophia-ai/sophia-eval/internal/corpus"
 	"github.com/sophia-ai/sophia-eval/internal/pyfloat"
 	"github.com/sophia-ai/sophia-eval/internal/sample"
+	"github.com/sophia-ai/sophia-eval/rouge"
+	"github.com/sophia-ai/sophia-eval/winrate"
 )
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -24,9 +26,12 @@ func newDemoCmd(e *env) *cobra.Command {
 predictions of a fine-tuned model and of its baseline on 20 customer-support
 questions, in NeMo's JSONL prediction format ("input", "pred", "label").
 
-It prints corpus BLEU of both models (sacreBLEU's defaults) and the paired
-bootstrap test of the fine-tuned model against the baseline. Nothing is read
-from disk and nothing is written.`,
+It prints the three metrics of the runbook's acceptance step for both models:
+corpus BLEU (sacreBLEU's defaults) with the paired bootstrap test of the
+fine-tuned model against the baseline, the mean ROUGE-L F-measure (rouge-score's
+defaults), and the win rate of the fine-tuned model over the baseline when each
+item is judged by its sentence ROUGE-L (a tie within 0.01), with its Wilson
+interval and sign test. Nothing is read from disk and nothing is written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "text" && format != "json" {
@@ -94,6 +99,49 @@ func runDemo(ctx context.Context, e *env, format string) error {
 	tunedScore, baseScore := sc.Score(tunedTotal), sc.Score(baseTotal)
 	sys := test.Systems[0]
 
+	// ROUGE-L of each model, and the per-item ROUGE-L as a judge for the win rate.
+	rs, err := rouge.New(rouge.Config{Types: []string{"rougeL"}, Logger: e.log})
+	if err != nil {
+		return err
+	}
+	rougeL := func(items []corpus.Item) (float64, []float64, error) {
+		preds := make([]string, len(items))
+		for i, it := range items {
+			preds[i] = hypText(it)
+		}
+		src, err := rouge.Pairs(preds, refs)
+		if err != nil {
+			return 0, nil, err
+		}
+		st, per, err := rs.CorpusStats(ctx, src, true)
+		if err != nil {
+			return 0, nil, err
+		}
+		f := make([]float64, per.Len())
+		for i := range f {
+			f[i] = per.Score(i, 0).FMeasure
+		}
+		return st.Mean()[0].FMeasure, f, nil
+	}
+	tunedRouge, tunedItems, err := rougeL(tuned)
+	if err != nil {
+		return err
+	}
+	baseRouge, baseItems, err := rougeL(base)
+	if err != nil {
+		return err
+	}
+	const margin = 0.01
+	cmp, err := winrate.FromScores("fine-tuned", "baseline", tunedItems, baseItems, nil, margin)
+	if err != nil {
+		return err
+	}
+	ws, err := winrate.New(winrate.Config{})
+	if err != nil {
+		return err
+	}
+	win := ws.Score(winrate.StatsOf(cmp))
+
 	out := bufio.NewWriter(e.stdout)
 	if format == "json" {
 		j := newPyJSON(out, 1)
@@ -107,6 +155,14 @@ func runDemo(ctx context.Context, e *env, format string) error {
 		j.key("p_value").raw(pyfloat.Repr(*sys.PValue))
 		j.key("finetuned_mean").raw(pyfloat.Repr(*sys.Mean))
 		j.key("finetuned_ci").raw(pyfloat.Repr(*sys.CI))
+		j.key("rougeL_finetuned").raw(pyfloat.Repr(tunedRouge))
+		j.key("rougeL_baseline").raw(pyfloat.Repr(baseRouge))
+		j.key("win_rate").raw(pyfloat.Repr(win.WinRate))
+		j.key("n_wins").raw(strconv.FormatInt(win.NWins, 10))
+		j.key("n_wins_base").raw(strconv.FormatInt(win.NWinsBase, 10))
+		j.key("n_draws").raw(strconv.FormatInt(win.NDraws, 10))
+		j.key("wilson_ci").raw("[" + pyfloat.Repr(win.Wilson.Low) + ", " + pyfloat.Repr(win.Wilson.High) + "]")
+		j.key("sign_test_p").raw(pyfloat.Repr(win.SignTest.P))
 		j.close('}')
 		out.WriteByte('\n')
 		return out.Flush()
@@ -120,6 +176,10 @@ func runDemo(ctx context.Context, e *env, format string) error {
 	}
 	fmt.Fprintf(out, "Paired bootstrap (%d resamples, seed %s): fine-tuned %.1f (μ = %.1f ± %.1f) vs baseline %.1f, p = %.4f (%s at 0.05)\n",
 		test.N, test.Seed, sys.Score, *sys.Mean, *sys.CI, baseScore.Score, *sys.PValue, verdict)
-	fmt.Fprintln(out, "\nScore your own files: sophia-eval bleu REF.txt -i HYP.txt   (see sophia-eval bleu --help)")
+	fmt.Fprintf(out, "\nROUGE-L (mean F):   fine-tuned %.4f   baseline %.4f\n", tunedRouge, baseRouge)
+	fmt.Fprintf(out, "Win rate by item ROUGE-L (tie within %.2f): %.1f %% (%d wins, %d losses, %d draws), 95 %% Wilson [%.1f, %.1f], sign test p = %.2g\n",
+		margin, win.WinRate, win.NWins, win.NWinsBase, win.NDraws, win.Wilson.Low, win.Wilson.High, win.SignTest.P)
+	fmt.Fprintln(out, "\nScore your own files: sophia-eval bleu REF.txt -i HYP.txt, sophia-eval rouge preds.jsonl,")
+	fmt.Fprintln(out, "sophia-eval winrate annotations.json; check a checkpoint: sophia-eval checkpoint verify PATH")
 	return out.Flush()
 }

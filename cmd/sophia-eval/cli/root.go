@@ -11,8 +11,11 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sophia-ai/sophia-eval/gpu"
 )
 
 // Exit codes of sophia-eval.
@@ -35,6 +38,14 @@ type env struct {
 
 	logLevel  string
 	logFormat string
+
+	// gpuOpen opens the GPUs; nil means gpu.Open. Tests inject a fake.
+	gpuOpen func() (gpu.System, error)
+	// gpuTicks replaces the ticker of gpu monitor and now its clock; for tests.
+	gpuTicks <-chan time.Time
+	now      func() time.Time
+	// signals, when set, replaces signal.Notify for the command gpu monitor runs.
+	signals chan os.Signal
 }
 
 // exitError carries an exit code other than ExitError. When silent is set, the message
@@ -123,6 +134,8 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newCheckpointCmd(e),
 		newWinrateCmd(e),
 		newAuditCmd(e),
+		newGPUCmd(e),
+		newNeMoCmd(e),
 	)
 	return root
 }
