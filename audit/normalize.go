@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -242,4 +243,21 @@ func docHash(toks []token) uint64 {
 // continuing from a previous conversion (pb bytes = pr code points).
 func runeOffset(s string, pb, pr, b int) int {
 	return pr + utf8.RuneCountInString(s[pb:b])
+}
+
+var fingerprintTok = sync.Pool{New: func() any { return new(tokenizer) }}
+
+// Fingerprint returns the fingerprint of the whole word-mode normalisation of
+// text (see [Normalize]): the one an [Index] keeps of every training text and
+// compares an evaluation item with to find exact duplicates. Two texts with the
+// same normalisation have the same fingerprint. ok is false when the
+// normalisation is empty (such a text is never an exact duplicate).
+func Fingerprint(text string) (fp uint64, ok bool) {
+	t := fingerprintTok.Get().(*tokenizer)
+	defer fingerprintTok.Put(t)
+	t.words(text)
+	if len(t.toks) == 0 {
+		return 0, false
+	}
+	return docHash(t.toks), true
 }
