@@ -145,6 +145,9 @@ const (
 	batchDocs  = 8192
 )
 
+// insertBatches is how many batches of training texts are inserted together.
+const insertBatches = 8
+
 type batch struct {
 	docs []Doc
 }
@@ -216,31 +219,53 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	var findings []Finding
 
 	// Partition p of both sets is filled by inserter p % workers only, in batch
-	// order, so the tables come out the same for any worker count.
-	insert := func(o *trainOut, who, of int) {
+	// order, so the tables come out the same for any worker count. The batches
+	// are inserted insertBatches at a time, partition by partition, so that each
+	// partition's table is visited with more keys at once (a table's layout
+	// depends only on the order of its keys, which this keeps).
+	insert := func(outs []*trainOut, who, of int) {
 		for p := who; p < numParts; p += of {
 			gp, dp := &ix.grams.parts[p], &ix.docs.parts[p]
-			gp.insertAll(o.grams[p])
-			dp.insertAll(o.docs[p])
+			for _, o := range outs {
+				gp.insertAll(o.grams[p])
+				dp.insertAll(o.docs[p])
+			}
 		}
-		if o.refs.Add(-1) == 0 {
-			o.reset()
-			pool.Put(o)
+		for _, o := range outs {
+			if o.refs.Add(-1) == 0 {
+				o.reset()
+				pool.Put(o)
+			}
 		}
 	}
-	var chans []chan *trainOut
+	var chans []chan []*trainOut
 	var wg sync.WaitGroup
 	if workers > 1 && index {
 		for w := range workers {
-			ch := make(chan *trainOut, 4)
+			ch := make(chan []*trainOut, 2)
 			chans = append(chans, ch)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for o := range ch {
-					insert(o, w, workers)
+				for outs := range ch {
+					insert(outs, w, workers)
 				}
 			}()
+		}
+	}
+	var pending []*trainOut
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		outs := pending
+		pending = nil
+		if chans == nil {
+			insert(outs, 0, 1)
+			return
+		}
+		for _, ch := range chans {
+			ch <- outs
 		}
 	}
 	window := c.window()
@@ -285,25 +310,23 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		ix.Bytes += o.bytes
 		findings = append(findings, o.findings...)
 		o.findings = nil
-		if chans == nil {
-			o.refs.Store(1)
-			if index {
-				insert(o, 0, 1)
-			} else {
-				o.refs.Add(-1)
-				o.reset()
-				pool.Put(o)
-			}
+		if !index {
+			o.reset()
+			pool.Put(o)
 			return
 		}
-		o.refs.Store(int32(len(chans)))
-		for _, ch := range chans {
-			ch <- o
+		o.refs.Store(int32(max(1, len(chans))))
+		pending = append(pending, o)
+		if len(pending) == insertBatches {
+			flush()
 		}
 	}
 	eof := false
 	err = shard.Run(ctx, workers, func() *batch { return new(batch) },
 		func(b *batch) (bool, error) { return fillBatch(src, b, &eof) }, work, merge)
+	if err == nil {
+		flush()
+	}
 	for _, ch := range chans {
 		close(ch)
 	}
