@@ -145,6 +145,9 @@ const (
 	batchDocs  = 8192
 )
 
+// insertBatches is how many batches of training texts are inserted together.
+const insertBatches = 8
+
 type batch struct {
 	docs []Doc
 }
@@ -216,31 +219,53 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	var findings []Finding
 
 	// Partition p of both sets is filled by inserter p % workers only, in batch
-	// order, so the tables come out the same for any worker count.
-	insert := func(o *trainOut, who, of int) {
+	// order, so the tables come out the same for any worker count. The batches
+	// are inserted insertBatches at a time, partition by partition, so that each
+	// partition's table is visited with more keys at once (a table's layout
+	// depends only on the order of its keys, which this keeps).
+	insert := func(outs []*trainOut, who, of int) {
 		for p := who; p < numParts; p += of {
 			gp, dp := &ix.grams.parts[p], &ix.docs.parts[p]
-			gp.insertAll(o.grams[p])
-			dp.insertAll(o.docs[p])
+			for _, o := range outs {
+				gp.insertAll(o.grams[p])
+				dp.insertAll(o.docs[p])
+			}
 		}
-		if o.refs.Add(-1) == 0 {
-			o.reset()
-			pool.Put(o)
+		for _, o := range outs {
+			if o.refs.Add(-1) == 0 {
+				o.reset()
+				pool.Put(o)
+			}
 		}
 	}
-	var chans []chan *trainOut
+	var chans []chan []*trainOut
 	var wg sync.WaitGroup
 	if workers > 1 && index {
 		for w := range workers {
-			ch := make(chan *trainOut, 4)
+			ch := make(chan []*trainOut, 2)
 			chans = append(chans, ch)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for o := range ch {
-					insert(o, w, workers)
+				for outs := range ch {
+					insert(outs, w, workers)
 				}
 			}()
+		}
+	}
+	var pending []*trainOut
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		outs := pending
+		pending = nil
+		if chans == nil {
+			insert(outs, 0, 1)
+			return
+		}
+		for _, ch := range chans {
+			ch <- outs
 		}
 	}
 	window := c.window()
@@ -285,25 +310,23 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		ix.Bytes += o.bytes
 		findings = append(findings, o.findings...)
 		o.findings = nil
-		if chans == nil {
-			o.refs.Store(1)
-			if index {
-				insert(o, 0, 1)
-			} else {
-				o.refs.Add(-1)
-				o.reset()
-				pool.Put(o)
-			}
+		if !index {
+			o.reset()
+			pool.Put(o)
 			return
 		}
-		o.refs.Store(int32(len(chans)))
-		for _, ch := range chans {
-			ch <- o
+		o.refs.Store(int32(max(1, len(chans))))
+		pending = append(pending, o)
+		if len(pending) == insertBatches {
+			flush()
 		}
 	}
 	eof := false
 	err = shard.Run(ctx, workers, func() *batch { return new(batch) },
 		func(b *batch) (bool, error) { return fillBatch(src, b, &eof) }, work, merge)
+	if err == nil {
+		flush()
+	}
 	for _, ch := range chans {
 		close(ch)
 	}
@@ -391,12 +414,13 @@ func (r *Result) Finding() (Finding, bool) {
 
 // checker scores items against an index; its buffers are reused.
 type checker struct {
-	ix  *Index
-	c   Config
-	pw  uint64
-	tok tokenizer
-	fps []uint64
-	hit []bool
+	ix    *Index
+	c     Config
+	pw    uint64
+	tok   tokenizer
+	fps   []uint64
+	hit   []bool
+	items []itemFPs
 }
 
 func newChecker(ix *Index, c Config) (*checker, error) {
@@ -428,69 +452,110 @@ func (ix *Index) Check(c Config, d Doc) (Result, error) {
 }
 
 func (ck *checker) check(d *Doc) Result {
-	res := Result{File: d.File, Line: d.Line, ID: d.ID, Name: d.Name(), Spans: []Span{}}
+	var r [1]Result
+	ck.checkAll([]Doc{*d}, r[:])
+	return r[0]
+}
+
+// itemFPs is where an item's n-gram fingerprints lie in checker.fps.
+type itemFPs struct {
+	off, n int
+	exact  bool
+}
+
+// checkAll scores docs into res. The fingerprints of all the items are looked
+// up in one pass, so that the lookups of one item overlap those of the next;
+// the items with a hit are normalised again for their spans.
+func (ck *checker) checkAll(docs []Doc, res []Result) {
 	t := &ck.tok
-	t.run(d.Text, ck.ix.chars)
-	toks := t.toks
-	if len(toks) == 0 {
-		return res
-	}
 	n := ck.ix.n
-	res.Exact = ck.ix.docs.has(docHash(toks))
+	fps := ck.fps[:0]
+	items := ck.items[:0]
+	for i := range docs {
+		t.run(docs[i].Text, ck.ix.chars)
+		toks := t.toks
+		it := itemFPs{off: len(fps)}
+		if len(toks) > 0 {
+			it.exact = ck.ix.docs.has(docHash(toks))
+		}
+		if len(toks) >= n {
+			var r uint64
+			for j, tk := range toks {
+				if j >= n {
+					r -= toks[j-n].h * ck.pw
+				}
+				r = r*rollBase + tk.h
+				if j >= n-1 {
+					fps = append(fps, mix(r))
+				}
+			}
+		}
+		it.n = len(fps) - it.off
+		items = append(items, it)
+	}
+	ck.fps, ck.items = fps, items
+	if cap(ck.hit) < len(fps) {
+		ck.hit = make([]bool, len(fps))
+	}
+	hits := ck.hit[:len(fps)]
+	ck.ix.grams.hasAll(fps, hits)
+	for i := range docs {
+		d, it := &docs[i], items[i]
+		r := Result{File: d.File, Line: d.Line, ID: d.ID, Name: d.Name(), Spans: []Span{}, NGrams: it.n, Exact: it.exact}
+		hit := hits[it.off : it.off+it.n]
+		for _, h := range hit {
+			if h {
+				r.Hits++
+			}
+		}
+		if r.NGrams > 0 {
+			r.Share = float64(r.Hits) / float64(r.NGrams)
+		} else if r.Exact {
+			r.Share = 1
+		}
+		if r.Hits > 0 || r.Exact {
+			t.run(d.Text, ck.ix.chars)
+			r.Spans = spansOf(d.Text, t.toks, hit, n, r.Exact)
+		}
+		switch {
+		case r.Exact || r.Share >= ck.c.Full:
+			r.Verdict = Full
+		case r.Hits > 0 && r.Share >= ck.c.Partial:
+			r.Verdict = Partial
+		}
+		res[i] = r
+	}
+}
+
+// spansOf returns the spans of text covered by the n-grams with a hit (all of
+// it for an exact duplicate), in code points.
+func spansOf(text string, toks []token, hit []bool, n int, exact bool) []Span {
 	type rng struct{ a, b int } // token range, b exclusive
 	var spans []rng
-	if len(toks) >= n {
-		res.NGrams = len(toks) - n + 1
-		fps := ck.fps[:0]
-		var r uint64
-		for j, tk := range toks {
-			if j >= n {
-				r -= toks[j-n].h * ck.pw
-			}
-			r = r*rollBase + tk.h
-			if j >= n-1 {
-				fps = append(fps, mix(r))
-			}
-		}
-		ck.fps = fps
-		if cap(ck.hit) < len(fps) {
-			ck.hit = make([]bool, len(fps))
-		}
-		hit := ck.hit[:len(fps)]
-		ck.ix.grams.hasAll(fps, hit)
+	if exact {
+		spans = []rng{{0, len(toks)}}
+	} else {
 		for a, h := range hit {
 			if !h {
 				continue
 			}
-			res.Hits++
 			if k := len(spans) - 1; k >= 0 && a < spans[k].b {
 				spans[k].b = a + n
 			} else {
 				spans = append(spans, rng{a, a + n})
 			}
 		}
-		res.Share = float64(res.Hits) / float64(res.NGrams)
-	} else if res.Exact {
-		res.Share = 1
 	}
-	if res.Exact {
-		spans = []rng{{0, len(toks)}}
-	}
+	out := make([]Span, 0, len(spans))
 	pb, pr := 0, 0
 	for _, s := range spans {
 		bs, be := toks[s.a].start, toks[s.b-1].end
-		rs := runeOffset(d.Text, pb, pr, bs)
-		re := runeOffset(d.Text, bs, rs, be)
+		rs := runeOffset(text, pb, pr, bs)
+		re := runeOffset(text, bs, rs, be)
 		pb, pr = be, re
-		res.Spans = append(res.Spans, Span{rs, re})
+		out = append(out, Span{rs, re})
 	}
-	switch {
-	case res.Exact || res.Share >= ck.c.Full:
-		res.Verdict = Full
-	case res.Hits > 0 && res.Share >= ck.c.Partial:
-		res.Verdict = Partial
-	}
-	return res
+	return out
 }
 
 // DatasetSummary counts the verdicts of the items of one evaluation input.
@@ -536,9 +601,7 @@ func CheckSource(ctx context.Context, c Config, ix *Index, src Source, fn func(*
 		},
 		func(b *checkBatch) []Result {
 			res := make([]Result, len(b.docs))
-			for i := range b.docs {
-				res[i] = b.ck.check(&b.docs[i])
-			}
+			b.ck.checkAll(b.docs, res)
 			return res
 		},
 		func(res []Result) {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -12,14 +13,20 @@ const (
 	clsDrop         // deleted: punctuation, symbols, other controls
 )
 
-// asciiClass and asciiLower are the ASCII fast path of classify.
-var asciiClass, asciiLower = func() (cls [128]uint8, low [128]byte) {
+// asciiClass and asciiLower are the ASCII fast path of classify; wordLower maps
+// every byte that is an ASCII word character to its lowercase form and every
+// other byte (white space, dropped ASCII, and all bytes >= 0x80) to 0, so that a
+// run of ASCII word characters is scanned with one table load per byte.
+var asciiClass, asciiLower, wordLower = func() (cls [128]uint8, low [128]byte, word [256]byte) {
 	for c := range 128 {
 		r := rune(c)
 		cls[c] = classify(r)
 		low[c] = byte(unicode.ToLower(r))
+		if cls[c] == clsWord {
+			word[c] = low[c] // never 0: NUL is a control character
+		}
 	}
-	return cls, low
+	return cls, low, word
 }()
 
 // classify gives the class of r in word mode.
@@ -106,13 +113,22 @@ func (t *tokenizer) words(s string) {
 				}
 				// The rest of a run of ASCII word characters in one loop.
 				j := i
-				for j < len(s) && s[j] < utf8.RuneSelf && asciiClass[s[j]] == clsWord {
-					h = (h ^ uint64(asciiLower[s[j]])) * fnvPrime
-					j++
-				}
 				if keep {
-					for _, b := range []byte(s[i:j]) {
-						buf = append(buf, asciiLower[b])
+					for ; j < len(s); j++ {
+						l := wordLower[s[j]]
+						if l == 0 {
+							break
+						}
+						h = (h ^ uint64(l)) * fnvPrime
+						buf = append(buf, l)
+					}
+				} else {
+					for ; j < len(s); j++ {
+						l := wordLower[s[j]]
+						if l == 0 {
+							break
+						}
+						h = (h ^ uint64(l)) * fnvPrime
 					}
 				}
 				oe, i = j, j
@@ -227,4 +243,21 @@ func docHash(toks []token) uint64 {
 // continuing from a previous conversion (pb bytes = pr code points).
 func runeOffset(s string, pb, pr, b int) int {
 	return pr + utf8.RuneCountInString(s[pb:b])
+}
+
+var fingerprintTok = sync.Pool{New: func() any { return new(tokenizer) }}
+
+// Fingerprint returns the fingerprint of the whole word-mode normalisation of
+// text (see [Normalize]): the one an [Index] keeps of every training text and
+// compares an evaluation item with to find exact duplicates. Two texts with the
+// same normalisation have the same fingerprint. ok is false when the
+// normalisation is empty (such a text is never an exact duplicate).
+func Fingerprint(text string) (fp uint64, ok bool) {
+	t := fingerprintTok.Get().(*tokenizer)
+	defer fingerprintTok.Put(t)
+	t.words(text)
+	if len(t.toks) == 0 {
+		return 0, false
+	}
+	return docHash(t.toks), true
 }

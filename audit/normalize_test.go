@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -73,4 +74,20 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFingerprint(t *testing.T) {
+	a, ok := Fingerprint("Don't  STOP, me now!")
+	require.True(t, ok)
+	b, _ := Fingerprint("dont stop me now")
+	c, _ := Fingerprint("dont stop me")
+	assert.Equal(t, a, b)
+	assert.NotEqual(t, a, c)
+	_, ok = Fingerprint(" ?! ")
+	assert.False(t, ok)
+
+	// The same fingerprint as the index's exact-duplicate check.
+	ix, _, err := BuildIndex(context.Background(), Config{}, Docs(Doc{File: "t", Line: 1, Text: "Dont stop me now"}), nil)
+	require.NoError(t, err)
+	assert.True(t, ix.docs.has(a))
 }

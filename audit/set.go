@@ -92,49 +92,61 @@ func (s *set) bytes() int64 {
 	return n
 }
 
-// touchGroup is how many keys insertAll and hasAll look up at once: their slots
-// are loaded first, independently, so that the memory system fetches them in
-// parallel instead of one cache miss after another.
-const touchGroup = 8
+// touchAhead is how far ahead insertAll touches the slots of the keys to come.
+const touchAhead = 16
 
 // touchSink keeps the touching loads from being optimised away.
 var touchSink uint64
 
-// insertAll inserts keys, all of this partition.
+// insertAll inserts keys, all of this partition, in order: the table comes out
+// as if insert had been called for each key. While it inserts a key it touches
+// the slot of the key touchAhead places further, so that the memory system
+// fetches the slots of the coming keys while the current one is probed.
 func (p *part) insertAll(keys []uint64) {
 	var sink uint64
-	for len(keys) > 0 {
-		g := keys[:min(touchGroup, len(keys))]
-		keys = keys[len(g):]
-		if 4*(p.n+len(g)) <= 3*len(p.slots) {
-			mask := uint64(len(p.slots) - 1)
-			for _, k := range g {
-				sink |= p.slots[k&mask]
+	slots := p.slots
+	mask := uint64(len(slots) - 1)
+	n := p.n
+	for i, k := range keys {
+		if 4*(n+1) > 3*len(slots) {
+			p.n = n
+			p.grow()
+			slots = p.slots
+			mask = uint64(len(slots) - 1)
+		}
+		if j := i + touchAhead; j < len(keys) {
+			sink |= slots[keys[j]&mask]
+		}
+		for s := k & mask; ; s = (s + 1) & mask {
+			v := slots[s]
+			if v == 0 {
+				slots[s] = k
+				n++
+				break
+			}
+			if v == k {
+				break
 			}
 		}
-		for _, k := range g {
-			p.insert(k)
-		}
 	}
+	p.n = n
 	if sink == 1 {
 		touchSink++
 	}
 }
 
-// hasAll sets hit[i] to whether keys[i] is in s.
+// hasAll sets hit[i] to whether keys[i] is in s; like insertAll, it touches the
+// slot of the key touchAhead places further while it probes the current one.
 func (s *set) hasAll(keys []uint64, hit []bool) {
 	var sink uint64
-	for i := 0; i < len(keys); i += touchGroup {
-		g := keys[i:min(i+touchGroup, len(keys))]
-		for _, k := range g {
-			p := &s.parts[k>>partShift]
-			if len(p.slots) > 0 {
-				sink |= p.slots[k&uint64(len(p.slots)-1)]
+	for i, k := range keys {
+		if j := i + touchAhead; j < len(keys) {
+			kj := keys[j]
+			if p := &s.parts[kj>>partShift]; len(p.slots) > 0 {
+				sink |= p.slots[kj&uint64(len(p.slots)-1)]
 			}
 		}
-		for j, k := range g {
-			hit[i+j] = s.has(k)
-		}
+		hit[i] = s.has(k)
 	}
 	if sink == 1 {
 		touchSink++

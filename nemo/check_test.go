@@ -2,6 +2,7 @@ package nemo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -140,6 +141,22 @@ func TestCheck(t *testing.T) {
 			lines[6] = first + "\n"
 			writeFile(t, c, "data/eval.jsonl", strings.Join(lines, ""))
 		}, CodeLeak, "data.evaluation[0]", Error, ErrLeak, "(data/train_faq.jsonl:1)", "data/eval.jsonl", 7},
+		{"eval leak up to case and punctuation", func(t *testing.T, c *Config) {
+			b, err := os.ReadFile(filepath.Join(c.Dir, "data/train_faq.jsonl"))
+			require.NoError(t, err)
+			first, _, _ := strings.Cut(string(b), "\n")
+			var rec map[string]any
+			require.NoError(t, json.Unmarshal([]byte(first), &rec))
+			in, _ := rec["input"].(string)
+			rec["input"] = "  " + strings.ToUpper(in) + " ?!"
+			changed, err := json.Marshal(rec)
+			require.NoError(t, err)
+			eval, err := os.ReadFile(filepath.Join(c.Dir, "data/eval.jsonl"))
+			require.NoError(t, err)
+			lines := strings.SplitAfter(string(eval), "\n")
+			lines[2] = string(changed) + "\n"
+			writeFile(t, c, "data/eval.jsonl", strings.Join(lines, ""))
+		}, CodeLeak, "data.evaluation[0]", Error, ErrLeak, "up to case, punctuation and white space (data/train_faq.jsonl:1)", "data/eval.jsonl", 3},
 		{"inventory entry missing", func(t *testing.T, c *Config) {
 			writeFile(t, c, "orchestration_journal/data/datasets.md", "| Datensatz | Eigentümer | Freigabe |\n|---|---|---|\n"+
 				"| data/train_support.jsonl | A | X-1 |\n| data/train_faq.jsonl | A | X-1 |\n| data/eval.jsonl | A | X-1 |\n")

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/zeebo/xxh3"
+	"github.com/sophia-ai/sophia-eval/audit"
 )
 
 // Roles of data files.
@@ -69,14 +69,17 @@ const leakLimit = 5
 // ScanData reads every data file once: it checks that each is present, readable and
 // JSONL whose every line is an object with the input and label keys as strings (the
 // first bad line is reported), counts items, and looks for validation and evaluation
-// inputs that appear verbatim among the training inputs.
+// inputs that appear verbatim among the training inputs: equal once both are
+// normalised as the contamination audit does (audit.Fingerprint: case, punctuation
+// and runs of white space do not count). Inputs with an empty normalisation are
+// not compared.
 func ScanData(ctx context.Context, c *Config) ([]FileStats, []Finding, error) {
 	fs := &findings{c: c}
 	type loc struct {
 		file string
 		line int64
 	}
-	train := map[xxh3.Uint128]loc{}
+	train := map[uint64]loc{}
 	var stats []FileStats
 	for _, df := range c.dataFiles() {
 		if err := ctx.Err(); err != nil {
@@ -85,7 +88,10 @@ func ScanData(ctx context.Context, c *Config) ([]FileStats, []Finding, error) {
 		st := FileStats{Path: df.path, Role: df.role}
 		leaks := 0
 		err := scanJSONL(c.Resolve(df.path), c.Data.InputKey, c.Data.LabelKey, &st, func(line int64, input string) {
-			h := xxh3.HashString128(input)
+			h, ok := audit.Fingerprint(input)
+			if !ok {
+				return
+			}
 			if df.role == RoleTrain {
 				if _, ok := train[h]; !ok {
 					train[h] = loc{df.path, line}
@@ -95,7 +101,7 @@ func ScanData(ctx context.Context, c *Config) ([]FileStats, []Finding, error) {
 			if l, ok := train[h]; ok {
 				leaks++
 				if leaks <= leakLimit {
-					f := fs.add(Error, CodeLeak, df.cfgPath, ErrLeak, "%s item appears verbatim in the training data (%s:%d)", df.role, l.file, l.line)
+					f := fs.add(Error, CodeLeak, df.cfgPath, ErrLeak, "%s item appears verbatim in the training data, up to case, punctuation and white space (%s:%d)", df.role, l.file, l.line)
 					f.File, f.FileLine = df.path, int(line)
 				}
 			}

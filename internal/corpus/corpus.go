@@ -70,6 +70,11 @@ type Config struct {
 	// KeepTrailingSpace keeps trailing whitespace. Default: false, every string
 	// is right-stripped with Python's str.rstrip() as sacreBLEU does.
 	KeepTrailingSpace bool
+	// NumbersAsText reads a JSONL number value of the field as one string, its
+	// JSON text as written ("42", "-1.5e3"), instead of failing with
+	// ErrNotString: for id fields. Arrow and Parquet are not affected.
+	// Default: false.
+	NumbersAsText bool
 }
 
 // Item is one segment: a text line, a JSONL record or an Arrow/Parquet row.

@@ -59,25 +59,26 @@ type span struct {
 // the whole line with a hand-written scanner that skips the values of the other
 // keys and decodes only the wanted one, without building a map.
 type jsonlDecoder struct {
-	lr     *lineReader
-	name   string
-	keep   bool
-	keys   []string // keys sought: the field, or the candidates until the first record
-	chosen bool     // the field is fixed
-	found  []span   // found[i] is the last value of keys[i] in the line; kind 0 if absent
-	chunk  []byte
-	pos    int
-	valid  bool // chunk is valid UTF-8 as a whole
-	first  bool // the next line is the first of the input
-	line   int64
-	texts  []string
-	buf    []byte   // unescaped string
-	kbuf   []byte   // unescaped key
-	keysIn []string // keys present, collected for the missing-field message
+	lr      *lineReader
+	name    string
+	keep    bool
+	numbers bool     // a number value is read as its JSON text
+	keys    []string // keys sought: the field, or the candidates until the first record
+	chosen  bool     // the field is fixed
+	found   []span   // found[i] is the last value of keys[i] in the line; kind 0 if absent
+	chunk   []byte
+	pos     int
+	valid   bool // chunk is valid UTF-8 as a whole
+	first   bool // the next line is the first of the input
+	line    int64
+	texts   []string
+	buf     []byte   // unescaped string
+	kbuf    []byte   // unescaped key
+	keysIn  []string // keys present, collected for the missing-field message
 }
 
 func newJSONLDecoder(lr *lineReader, name string, c Config) *jsonlDecoder {
-	d := &jsonlDecoder{lr: lr, name: name, keep: c.KeepTrailingSpace, first: true}
+	d := &jsonlDecoder{lr: lr, name: name, keep: c.KeepTrailingSpace, numbers: c.NumbersAsText, first: true}
 	if c.Field != "" {
 		d.keys = []string{c.Field}
 		d.chosen = true
@@ -168,6 +169,11 @@ func (d *jsonlDecoder) decode(b []byte, it *Item) error {
 			return d.errorf(err)
 		}
 		d.texts = append(d.texts, s)
+	case kindNumber:
+		if !d.numbers {
+			return d.errorf(details(ErrNotString, "field %q is %v, want a string", d.keys[0], sp.kind))
+		}
+		d.texts = append(d.texts, string(b[sp.start:sp.end]))
 	case kindNull:
 		it.Null = true
 		return nil

@@ -59,6 +59,15 @@ func TestJSONLValues(t *testing.T) {
 	}
 }
 
+func TestJSONLNumbersAsText(t *testing.T) {
+	in := `{"id": 42}` + "\n" + `{"id": -1.5e3}` + "\n" + `{"id": "q3"}` + "\n" + `{"id": null}` + "\n"
+	got, err := readJSONL(t, in, Config{Field: "id", NumbersAsText: true})
+	require.NoError(t, err)
+	assert.Equal(t, []Item{{Texts: []string{"42"}, Line: 1}, {Texts: []string{"-1.5e3"}, Line: 2}, {Texts: []string{"q3"}, Line: 3}, {Null: true, Line: 4}}, got)
+	_, err = readJSONL(t, in, Config{Field: "id"})
+	assert.ErrorIs(t, err, ErrNotString)
+}
+
 func TestJSONLErrors(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -61,7 +61,7 @@ Inputs are plain text (one item per line), JSONL, Arrow or Parquet, optionally
 gzip- or zstd-compressed. From JSONL, Arrow and Parquet the text is the first of
 the fields text, input, prompt, question, instruction, content present, or the
 --field named (several --field are joined with a line break); an item is named
-by its --id-field (a string) when it has one, else by file:line.
+by its --id-field (a string, or a number in JSONL) when it has one, else by file:line.
 
 Exit status: 0 clean, 2 when an evaluation item is at or above the partial
 threshold or a secret or personal data was found, 1 on read errors or bad usage.`,
@@ -182,12 +182,12 @@ func (s *docSource) openNext() error {
 		}
 	}
 	if s.ids && s.o.idField != "" && name != "-" && s.cur[0].Format() != corpus.Text {
-		// Items are named by their id when the first one has a string id.
-		if r, err := corpus.Open(name, corpus.Config{Field: s.o.idField}); err == nil {
+		// Items are named by their id when the first one has a string id (or, in JSONL, a number).
+		if r, err := corpus.Open(name, corpus.Config{Field: s.o.idField, NumbersAsText: true}); err == nil {
 			_, err = r.Next()
 			r.Close()
 			if err == nil {
-				if s.id, err = corpus.Open(name, corpus.Config{Field: s.o.idField}); err != nil {
+				if s.id, err = corpus.Open(name, corpus.Config{Field: s.o.idField, NumbersAsText: true}); err != nil {
 					s.close()
 					return err
 				}

@@ -98,3 +98,13 @@ func TestAuditData(t *testing.T) {
 	require.Equal(t, ExitError, code)
 	assert.Contains(t, stderr, "--train")
 }
+
+func TestAuditDataNumericID(t *testing.T) {
+	dir, train, eval := auditFixtures(t)
+	b, err := os.ReadFile(eval)
+	require.NoError(t, err)
+	num := writeFile(t, dir, "eval_num.jsonl", []byte(strings.NewReplacer(`"id":"q1"`, `"id":101`, `"id":"q2"`, `"id":102`).Replace(string(b))))
+	code, out, stderr := runCLI(t, "", "audit", "data", "--train", train, "--eval", num, "--no-secrets")
+	require.Equal(t, ExitFindings, code, stderr)
+	assert.Contains(t, out, "fully_contaminated 101: 1.000 of 6 n-grams, exact duplicate")
+}
