@@ -58,6 +58,38 @@ func BenchmarkCheck(b *testing.B) {
 	}
 }
 
+// BenchmarkCheckChars is BenchmarkCheck with 50-character windows.
+func BenchmarkCheckChars(b *testing.B) {
+	train, _ := benchDocs(1, 16<<20)
+	eval, n := benchDocs(2, 8<<20)
+	for _, w := range []int{1, 2} {
+		c := Config{Chars: 50, Workers: w}
+		ix, _, _ := BuildIndex(context.Background(), c, Docs(train...), nil)
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				CheckSource(context.Background(), c, ix, Docs(eval...), nil)
+			}
+		})
+	}
+}
+
+// BenchmarkBuildIndexChars is BenchmarkBuildIndex's character mode alone.
+func BenchmarkBuildIndexChars(b *testing.B) {
+	docs, n := benchDocs(1, 16<<20)
+	for _, w := range []int{1, 2} {
+		c := Config{Chars: 50, Workers: w}
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				BuildIndex(context.Background(), c, Docs(docs...), nil)
+			}
+		})
+	}
+}
+
 func BenchmarkScan(b *testing.B) {
 	docs, n := benchDocs(3, 16<<20)
 	sc, _ := NewScanner(nil)
