@@ -421,6 +421,7 @@ type checker struct {
 	fps   []uint64
 	hit   []bool
 	items []itemFPs
+	look  lookupBuf
 }
 
 func newChecker(ix *Index, c Config) (*checker, error) {
@@ -498,7 +499,7 @@ func (ck *checker) checkAll(docs []Doc, res []Result) {
 		ck.hit = make([]bool, len(fps))
 	}
 	hits := ck.hit[:len(fps)]
-	ck.ix.grams.hasAll(fps, hits)
+	ck.ix.grams.hasAll(fps, hits, &ck.look)
 	for i := range docs {
 		d, it := &docs[i], items[i]
 		r := Result{File: d.File, Line: d.Line, ID: d.ID, Name: d.Name(), Spans: []Span{}, NGrams: it.n, Exact: it.exact}

@@ -1,5 +1,7 @@
 package audit
 
+import "math/bits"
+
 // partBits partitions a fingerprint set by the top bits of the fingerprints, so
 // that partitions can be filled in parallel, each by one goroutine.
 const (
@@ -95,6 +97,9 @@ func (s *set) bytes() int64 {
 // touchAhead is how far ahead insertAll touches the slots of the keys to come.
 const touchAhead = 16
 
+// touchBlock is how many keys ahead hasAll touches in one tight loop.
+const touchBlock = 32
+
 // touchSink keeps the touching loads from being optimised away.
 var touchSink uint64
 
@@ -135,9 +140,112 @@ func (p *part) insertAll(keys []uint64) {
 	}
 }
 
-// hasAll sets hit[i] to whether keys[i] is in s; like insertAll, it touches the
-// slot of the key touchAhead places further while it probes the current one.
-func (s *set) hasAll(keys []uint64, hit []bool) {
+// hasAll sets hit[i] to whether keys[i] is in s. The keys are first grouped by
+// partition (a counting sort that keeps their order within a partition), so that
+// the lookups visit one partition's table at a time instead of the whole set at
+// random; within a partition, like insertAll, it touches the slot of the key
+// touchAhead places further while it probes the current one. buf is scratch
+// space, returned for reuse.
+func (s *set) hasAll(keys []uint64, hit []bool, buf *lookupBuf) {
+	if len(keys) < minGrouped || len(keys) > 1<<31-1 {
+		s.hasAllDirect(keys, hit)
+		return
+	}
+	var start [numParts + 1]int
+	for _, k := range keys {
+		start[k>>partShift+1]++
+	}
+	for p := 1; p <= numParts; p++ {
+		start[p] += start[p-1]
+	}
+	if cap(buf.keys) < len(keys) {
+		buf.keys = make([]uint64, len(keys))
+		buf.at = make([]int32, len(keys))
+		buf.keys2 = make([]uint64, len(keys))
+		buf.at2 = make([]int32, len(keys))
+	}
+	sk, at := buf.keys[:len(keys)], buf.at[:len(keys)]
+	next := start
+	for i, k := range keys {
+		p := k >> partShift
+		j := next[p]
+		next[p] = j + 1
+		sk[j], at[j] = k, int32(i)
+	}
+	var sink uint64
+	for p := range numParts {
+		pk, pa := sk[start[p]:start[p+1]], at[start[p]:start[p+1]]
+		slots := s.parts[p].slots
+		if len(slots) == 0 || s.parts[p].n == 0 {
+			for _, i := range pa {
+				hit[i] = false
+			}
+			continue
+		}
+		mask := uint64(len(slots) - 1)
+		// Order the partition's keys by the region of the table they start
+		// in, about one region per key, so that the table is walked from
+		// its start to its end.
+		tb := bits.Len(uint(len(slots))) - 1
+		shift := tb - min(tb, bits.Len(uint(len(pk))))
+		nb := len(slots) >> shift
+		if cap(buf.count) < nb+1 {
+			buf.count = make([]int, nb+1)
+		}
+		count := buf.count[:nb+1]
+		clear(count)
+		for _, k := range pk {
+			count[(k&mask)>>shift+1]++
+		}
+		for b := 1; b <= nb; b++ {
+			count[b] += count[b-1]
+		}
+		ok, oa := buf.keys2[:len(pk)], buf.at2[:len(pk)]
+		for i, k := range pk {
+			b := (k & mask) >> shift
+			j := count[b]
+			count[b] = j + 1
+			ok[j], oa[j] = k, pa[i]
+		}
+		for i, k := range ok {
+			if i%touchBlock == 0 {
+				// Touch the slots of the next block of keys in a tight loop,
+				// so that many of the loads are in flight at once.
+				for _, kj := range ok[min(i+touchBlock, len(ok)):min(i+2*touchBlock, len(ok))] {
+					sink |= slots[kj&mask]
+				}
+			}
+			found := false
+			for x := k & mask; ; x = (x + 1) & mask {
+				v := slots[x]
+				if v == k {
+					found = true
+					break
+				}
+				if v == 0 {
+					break
+				}
+			}
+			hit[oa[i]] = found
+		}
+	}
+	if sink == 1 {
+		touchSink++
+	}
+}
+
+// minGrouped is the least number of keys hasAll groups by partition.
+const minGrouped = 4096
+
+// lookupBuf is the scratch space of hasAll.
+type lookupBuf struct {
+	keys, keys2 []uint64
+	at, at2     []int32
+	count       []int
+}
+
+// hasAllDirect is hasAll without the grouping, for few keys.
+func (s *set) hasAllDirect(keys []uint64, hit []bool) {
 	var sink uint64
 	for i, k := range keys {
 		if j := i + touchAhead; j < len(keys) {
