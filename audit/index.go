@@ -284,6 +284,19 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			if !index {
 				continue
 			}
+			if ix.chars {
+				var h uint64
+				var cnt int
+				t.fps, h, cnt = charGrams(d.Text, window, pw, t.ringOf(window), t.fps[:0])
+				if cnt == 0 {
+					continue
+				}
+				o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
+				for _, k := range t.fps {
+					o.grams[k>>partShift] = append(o.grams[k>>partShift], k)
+				}
+				continue
+			}
 			t.run(d.Text, ix.chars)
 			if len(t.toks) == 0 {
 				continue
@@ -473,9 +486,20 @@ func (ck *checker) checkAll(docs []Doc, res []Result) {
 	fps := ck.fps[:0]
 	items := ck.items[:0]
 	for i := range docs {
+		it := itemFPs{off: len(fps)}
+		if ck.ix.chars {
+			var h uint64
+			var cnt int
+			fps, h, cnt = charGrams(docs[i].Text, n, ck.pw, t.ringOf(n), fps)
+			if cnt > 0 {
+				it.exact = ck.ix.docs.has(h)
+			}
+			it.n = len(fps) - it.off
+			items = append(items, it)
+			continue
+		}
 		t.run(docs[i].Text, ck.ix.chars)
 		toks := t.toks
-		it := itemFPs{off: len(fps)}
 		if len(toks) > 0 {
 			it.exact = ck.ix.docs.has(docHash(toks))
 		}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -90,4 +91,35 @@ func TestFingerprint(t *testing.T) {
 	ix, _, err := BuildIndex(context.Background(), Config{}, Docs(Doc{File: "t", Line: 1, Text: "Dont stop me now"}), nil)
 	require.NoError(t, err)
 	assert.True(t, ix.docs.has(a))
+}
+
+// TestCharGrams checks the one-pass character-mode fingerprints against the
+// rolling hash over the tokens of the tokenizer.
+func TestCharGrams(t *testing.T) {
+	texts := []string{"", "a", "Ab, c!", "Héllo WÖRLD ÅΣΣ 123 ½ ⅷ ﬁ\u0301 日本語 \xff\xfe bad", strings.Repeat("The quick brown Fox; 42 × éΩ. ", 20)}
+	var tk tokenizer
+	for _, s := range texts {
+		for _, n := range []int{1, 2, 5, 50} {
+			pw := rollPow(n)
+			got, gh, cnt := charGrams(s, n, pw, tk.ringOf(n), nil)
+			tk.run(s, true)
+			var want []uint64
+			var r uint64
+			for j, x := range tk.toks {
+				if j >= n {
+					r -= tk.toks[j-n].h * pw
+				}
+				r = r*rollBase + x.h
+				if j >= n-1 {
+					want = append(want, mix(r))
+				}
+			}
+			if cnt != len(tk.toks) || !slices.Equal(got, want) {
+				t.Fatalf("%q n=%d: %d chars, %v; want %d, %v", s, n, cnt, got, len(tk.toks), want)
+			}
+			if cnt > 0 && gh != docHash(tk.toks) {
+				t.Fatalf("%q: doc hash %x, want %x", s, gh, docHash(tk.toks))
+			}
+		}
+	}
 }
