@@ -143,9 +143,10 @@ func (p *part) insertAll(keys []uint64) {
 // hasAll sets hit[i] to whether keys[i] is in s. The keys are first grouped by
 // partition (a counting sort that keeps their order within a partition), so that
 // the lookups visit one partition's table at a time instead of the whole set at
-// random; within a partition, like insertAll, it touches the slot of the key
-// touchAhead places further while it probes the current one. buf is scratch
-// space, returned for reuse.
+// random; within a partition they are ordered again by the region of the table
+// they start in, and the slots of the next touchBlock keys are touched in a
+// tight loop before the current touchBlock are probed. Fewer than minGrouped
+// keys are looked up directly. buf is scratch space, kept for reuse.
 func (s *set) hasAll(keys []uint64, hit []bool, buf *lookupBuf) {
 	if len(keys) < minGrouped || len(keys) > 1<<31-1 {
 		s.hasAllDirect(keys, hit)
