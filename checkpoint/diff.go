@@ -274,11 +274,11 @@ func DiffPaths(ctx context.Context, a, b string, c Config, d DiffConfig) (*DiffR
 		return nil, err
 	}
 	c.Stats, c.Digest = true, true
-	prev, err := validateCheckpoint(ctx, a, c)
+	prev, err := ValidatePath(ctx, a, c)
 	if err != nil {
 		return nil, errorNaming(a, err)
 	}
-	next, err := validateCheckpoint(ctx, b, c)
+	next, err := ValidatePath(ctx, b, c)
 	if err != nil {
 		return nil, errorNaming(b, err)
 	}
@@ -291,9 +291,4 @@ func errorNaming(path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", path, err)
-}
-
-// validateCheckpoint validates one checkpoint path of any layout ValidatePath knows.
-func validateCheckpoint(ctx context.Context, path string, c Config) (*Report, error) {
-	return ValidatePath(ctx, path, c)
 }

@@ -249,22 +249,9 @@ func validateHFDir(ctx context.Context, rep *Report, dir, sub string, c Config) 
 	if !errors.Is(err, ErrUnknownLayout) {
 		return err
 	}
-	files, err := filepath.Glob(filepath.Join(p, "*.safetensors"))
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		rep.add(withFile(newFinding(Error, CodeNeMo2Weights, "", -1, ErrNeMo2Layout,
-			"%s/ holds no safetensors weights", sub), sub))
-		return nil
-	}
-	for _, f := range files {
-		r, err := ValidateFile(ctx, f, c)
-		if err != nil {
-			return err
-		}
-		mergeMember(rep, path.Join(sub, filepath.Base(f)), r, nil)
-	}
+	// ValidatePath reads a directory of *.safetensors itself; unknown means none.
+	rep.add(withFile(newFinding(Error, CodeNeMo2Weights, "", -1, ErrNeMo2Layout,
+		"%s/ holds no safetensors weights", sub), sub))
 	return nil
 }
 

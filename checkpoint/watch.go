@@ -376,7 +376,7 @@ func (w *watcher) poll(ctx context.Context) (settled bool, err error) {
 
 // process validates a complete checkpoint and compares it with its baseline.
 func (w *watcher) process(ctx context.Context, e *watchEntry) error {
-	rep, err := validateCheckpoint(ctx, e.path, w.c.Config)
+	rep, err := ValidatePath(ctx, e.path, w.c.Config)
 	if cerr := ctx.Err(); cerr != nil {
 		return cerr
 	}

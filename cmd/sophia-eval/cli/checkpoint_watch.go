@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -113,9 +112,6 @@ func runWatch(ctx context.Context, e *env, o *watchOptions, dir string) error {
 		outErr = printWatchEvent(e, ev)
 	})
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return err
-		}
 		return err
 	}
 	if outErr != nil {

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
-
-	"github.com/sophia-ai/sophia-eval/nemo"
 )
 
 func newNeMoCmd(e *env) *cobra.Command {
@@ -17,13 +15,4 @@ version. See docs/nemo.md.`,
 	}
 	cmd.AddCommand(newNeMoCheckCmd(e), newNeMoRenderCmd(e), newNeMoPlanCmd(e), newNeMoStageCmd(e))
 	return cmd
-}
-
-// loadNeMoConfig reads a lora.yaml; any error means exit status 1.
-func loadNeMoConfig(path string) (*nemo.Config, error) {
-	c, err := nemo.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }

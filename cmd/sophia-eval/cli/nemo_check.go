@@ -48,7 +48,7 @@ usage; 130 interrupted.`,
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			c, err := loadNeMoConfig(args[0])
+			c, err := nemo.Load(args[0])
 			if err != nil {
 				return err
 			}

@@ -42,7 +42,7 @@ Exit codes: 0 printed; 1 the config cannot be read or bad usage; 130 interrupted
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			c, err := loadNeMoConfig(args[0])
+			c, err := nemo.Load(args[0])
 			if err != nil {
 				return err
 			}

@@ -52,7 +52,7 @@ findings nothing is rendered and the exit status is 2.
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			c, err := loadNeMoConfig(args[0])
+			c, err := nemo.Load(args[0])
 			if err != nil {
 				return err
 			}

@@ -40,7 +40,7 @@ the exit status is 2.`,
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			c, err := loadNeMoConfig(args[0])
+			c, err := nemo.Load(args[0])
 			if err != nil {
 				return err
 			}
