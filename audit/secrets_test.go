@@ -190,9 +190,25 @@ func FuzzScan(f *testing.F) {
 			}
 			last = h.b
 		}
+		// The text outside every hit, as an excerpt shows it: a hit's value
+		// may appear in an excerpt only where the same characters stand
+		// outside the hits too (a number glued to a phone number is not one).
+		masked := []byte(s)
+		for _, h := range hits {
+			for k := h.a; k < h.b; k++ {
+				masked[k] = 0
+			}
+		}
+		outside := strings.Map(func(r rune) rune {
+			if r == '\n' || r == '\r' || r == '\t' {
+				return ' '
+			}
+			return r
+		}, string(masked))
 		for _, f := range sc.Scan(s) {
 			for _, h := range hits {
-				if v := s[h.a:h.b]; len(v) >= 12 && strings.Contains(f.Excerpt, v) {
+				v := s[h.a:h.b]
+				if len(v) >= 12 && strings.Contains(f.Excerpt, v) && !strings.Contains(outside, v) {
 					t.Fatalf("excerpt %q holds secret %q", f.Excerpt, v)
 				}
 			}

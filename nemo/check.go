@@ -150,6 +150,16 @@ func checkRanges(fs *findings, c *Config) {
 	if c.Resources.TimeLimit != "" && !slurmTime.MatchString(c.Resources.TimeLimit) {
 		fs.add(Error, CodeRange, "resources.time_limit", ErrRange, "resources.time_limit %q is not a Slurm time ([D-]HH:MM:SS or minutes)", c.Resources.TimeLimit)
 	}
+	for i, m := range c.Resources.Mounts {
+		if p := strings.Split(m, ":"); len(p) < 2 || len(p) > 3 || p[0] == "" || p[1] == "" || strings.ContainsAny(m, ", ") {
+			fs.add(Error, CodeRange, fmt.Sprintf("resources.mounts[%d]", i), ErrRange, "resources.mounts[%d] %q is not SRC:DST or SRC:DST:FLAGS", i, m)
+		}
+	}
+	for i, a := range c.Run.Trainer {
+		if i == 0 && strings.TrimSpace(a) == "" {
+			fs.add(Error, CodeRange, "run.trainer[0]", ErrRange, "run.trainer[0] is empty; want the program that runs the script (python, torchrun, ...)")
+		}
+	}
 	if a, b := c.Data.InputKey, c.Data.LabelKey; a == b {
 		fs.add(Error, CodeRange, "data.label_key", ErrRange, "data.label_key equals data.input_key (%q)", a)
 	}

@@ -74,6 +74,8 @@ func TestCheck(t *testing.T) {
 		{"warmup beyond steps", func(t *testing.T, c *Config) { c.Training.Schedule.WarmupSteps = 1000 }, CodeRange, "training.schedule.warmup_steps", Error, ErrRange, "fewer than training.steps", "", 0},
 		{"precision", func(t *testing.T, c *Config) { c.Training.Precision = "fp8" }, CodeRange, "training.precision", Error, ErrRange, `"fp8"`, "", 0},
 		{"time limit", func(t *testing.T, c *Config) { c.Resources.TimeLimit = "8h" }, CodeRange, "resources.time_limit", Error, ErrRange, "Slurm time", "", 0},
+		{"mount without target", func(t *testing.T, c *Config) { c.Resources.Mounts = []string{"/data:/data", "/scratch"} }, CodeRange, "resources.mounts[1]", Error, ErrRange, "SRC:DST", "", 0},
+		{"trainer empty", func(t *testing.T, c *Config) { c.Run.Trainer = []string{" "} }, CodeRange, "run.trainer[0]", Error, ErrRange, "is empty", "", 0},
 		{"template without label", func(t *testing.T, c *Config) { c.Data.PromptTemplate = "Q: {input}" }, CodeRange, "data.prompt_template", Error, ErrRange, "no {output} field", "", 0},
 		{"missing run name", func(t *testing.T, c *Config) { c.Run.Name = "" }, CodeMissing, "run.name", Error, ErrMissing, "required", "", 0},
 		{"gpus not divisible", func(t *testing.T, c *Config) { c.BaseModel.TensorParallel = 3 }, CodeParallel, "base_model.tensor_parallel", Error, ErrParallel, "8 GPUs (1 nodes x 8) are not divisible by tensor_parallel x pipeline_parallel = 3 x 1 = 3", "", 0},

@@ -40,6 +40,10 @@ type Pos struct{ Line, Column int }
 type Run struct {
 	Name      string `yaml:"name"`       // run name (exp_manager name)
 	OutputDir string `yaml:"output_dir"` // where NeMo writes logs and checkpoints
+	// Trainer is the program that runs the rendered NeMo script in place of
+	// "python": for example [torchrun, --nproc_per_node=8], or a stand-in trainer
+	// in tests. The rendered arguments (script, config) follow it. Default: python.
+	Trainer []string `yaml:"trainer"`
 }
 
 // BaseModel is the model the adapter is trained on.
@@ -107,6 +111,9 @@ type Resources struct {
 	Partition   string `yaml:"partition"`
 	Account     string `yaml:"account"`
 	TimeLimit   string `yaml:"time_limit"` // Slurm time, e.g. 08:00:00 or 1-00:00:00
+	// Mounts are the container mounts for pyxis (srun --container-mounts), each
+	// SRC:DST or SRC:DST:FLAGS.
+	Mounts []string `yaml:"mounts"`
 	// CommandTemplate is an optional launch command the team wants to use; check
 	// flags templates that do not run on the container's NeMo version.
 	CommandTemplate string `yaml:"command_template"`
