@@ -136,6 +136,8 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newGPUCmd(e),
 		newNeMoCmd(e),
 		newAuditCmd(e),
+		newScoreCmd(e),
+		newSampleCmd(e),
 	)
 	return root
 }
