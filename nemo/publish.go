@@ -454,10 +454,15 @@ type item struct {
 // copied adapter is validated with checkpoint.ValidatePath: an error finding, or a
 // layout the validator does not know, refuses the version (ErrInvalidAdapter; the
 // Published result carries the report). A version that exists is never touched
-// (ErrVersionExists). SHA256SUMS lists every file but itself and manifest.json,
-// release.json included, and the sums WriteManifest reads back must equal those
-// computed while copying. A cancelled ctx stops the work and removes the
-// temporary directory.
+// (ErrVersionExists): one that exists is refused before anything is read, and
+// one that appears while publishing makes the final rename fail (os.Rename does
+// not replace a directory). SHA256SUMS lists every file but itself and
+// manifest.json, release.json included, and the sums WriteManifest reads back
+// must equal those computed while copying. A cancelled ctx stops the work and
+// removes the temporary directory.
+//
+// Publish writes nothing when DryRun is set; it then validates the adapter where
+// it is and lists the files without sums.
 func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Published, error) {
 	log := opts.Logger
 	if log == nil {
@@ -519,89 +524,8 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 	m := &PublishManifest{Format: PublishFormat, Version: version, Date: date, PublishedAt: at.Format(time.RFC3339),
 		Source: PublishSource{RunDir: runDir, RunName: name}, Validation: PublishValidation{Findings: []PublishFinding{}},
 		Files: []PublishFile{}, Metrics: json.RawMessage("null")}
-	note := func(format string, args ...any) { m.Notes = append(m.Notes, fmt.Sprintf(format, args...)) }
-
-	// The adapter.
-	var adapter *FinalAdapter
-	if opts.Checkpoint != "" {
-		if _, err := os.Stat(opts.Checkpoint); err != nil {
-			return nil, err
-		}
-		a := parseCandidate(filepath.Dir(opts.Checkpoint), filepath.Base(opts.Checkpoint)).FinalAdapter
-		a.Path, a.Selected = opts.Checkpoint, SelectedGiven
-		adapter = &a
-	} else if adapter, err = FindFinalAdapter(runDir, name); err != nil {
-		return nil, err
-	}
-	m.Source.Checkpoint = *adapter
-	items := []item{{adapter.Path, "adapter/" + filepath.Base(filepath.Clean(adapter.Path)), RoleAdapter}}
-	m.Adapter.Path = items[0].dst
-
-	// The configs and reports.
-	optional := func(p string) bool {
-		_, err := os.Stat(p)
-		return err == nil
-	}
-	if p := filepath.Join(runDir, HParamsName); optional(p) {
-		items = append(items, item{p, "configs/" + HParamsName, RoleHParams})
-		m.Source.HParams = p
-	} else {
-		note("no %s in the run directory", HParamsName)
-	}
-	launchReport := filepath.Join(runDir, LaunchReportName)
-	if !optional(launchReport) {
-		launchReport = ""
-		note("no %s in the run directory", LaunchReportName)
-	}
-	rendered := opts.RenderedConfig
-	if rendered == "" {
-		rendered, err = findRenderedConfig(launchReport, cfg, inWork)
-		if err != nil {
-			return nil, err
-		}
-	}
-	if rendered != "" {
-		items = append(items, item{rendered, "configs/" + filepath.Base(rendered), RoleRenderedConfig})
-		m.Source.RenderedConfig = rendered
-	} else {
-		note("no rendered NeMo config found (%s or %s): none copied", DefaultRenderOut, LauncherFile(DefaultRenderOut))
-	}
-	if cfg != nil {
-		items = append(items, item{opts.ConfigFile, "configs/lora.yaml", RoleLoRAConfig})
-		m.Source.Config = opts.ConfigFile
-		m.BaseModel = &PublishBaseModel{Path: cfg.Resolve(cfg.BaseModel.Path), Recipe: cfg.BaseModel.Recipe,
-			TensorParallel: cfg.BaseModel.TensorParallel, PipelineParallel: cfg.BaseModel.PipelineParallel}
-		m.LoRA = &PublishLoRA{Rank: cfg.LoRA.Rank, Alpha: cfg.LoRA.Alpha, Dropout: cfg.LoRA.Dropout,
-			TargetModules: append([]string{}, cfg.LoRA.TargetModules...)}
-		m.Container = cfg.Resources.Container
-	} else {
-		note("no lora.yaml given: base model and LoRA settings are not recorded")
-	}
-	if launchReport != "" {
-		items = append(items, item{launchReport, "reports/" + LaunchReportName, RoleLaunchReport})
-		m.Source.LaunchReport = launchReport
-	}
-	metrics := opts.Metrics
-	if metrics == "" {
-		if p := inWork(DefaultMetricsFile); optional(p) {
-			metrics = p
-		} else {
-			note("no metrics file %s: the version does not record its acceptance", DefaultMetricsFile)
-		}
-	}
-	if metrics != "" {
-		b, err := os.ReadFile(metrics)
-		if err != nil {
-			return nil, err
-		}
-		if !json.Valid(b) {
-			return nil, fmt.Errorf("metrics file %s is not valid JSON", metrics)
-		}
-		m.Metrics = json.RawMessage(b)
-		items = append(items, item{metrics, "reports/" + filepath.Base(metrics), RoleMetrics})
-		m.Source.Metrics = metrics
-	}
-	if err := checkDistinct(items); err != nil {
+	items, adapter, err := collect(runDir, name, cfg, opts, inWork, m)
+	if err != nil {
 		return nil, err
 	}
 
@@ -611,7 +535,7 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 		vcfg.Logger = opts.Logger
 	}
 	if opts.DryRun {
-		rep, err := validateAdapter(ctx, adapter.Path, vcfg)
+		rep, err := validateAdapter(ctx, adapter.Path, adapter.Path, vcfg)
 		pub := &Published{Dir: final, Manifest: m, Report: rep, DryRun: true}
 		if rep != nil {
 			recordValidation(m, rep)
@@ -653,10 +577,10 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 	}
 	finishFiles(m)
 
-	rep, err := validateAdapter(ctx, filepath.Join(tmp, filepath.FromSlash(m.Adapter.Path)), vcfg)
+	// The copy is what is published, so the copy is validated.
+	rep, err := validateAdapter(ctx, filepath.Join(tmp, filepath.FromSlash(m.Adapter.Path)), adapter.Path, vcfg)
 	pub := &Published{Dir: final, Manifest: m, Report: rep}
 	if rep != nil {
-		rep.Path = filepath.Join(final, filepath.FromSlash(m.Adapter.Path))
 		recordValidation(m, rep)
 	}
 	if err != nil {
@@ -674,8 +598,9 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 	}); err != nil {
 		return nil, err
 	}
-	cm, err := checkpoint.WriteManifest(ctx, tmp, checkpoint.ManifestConfig{Config: checkpoint.Config{
-		Workers: opts.Validate.Workers, AllowNonFinite: opts.Validate.AllowNonFinite, Logger: vcfg.Logger}})
+	mcfg := vcfg
+	mcfg.Progress = nil
+	cm, err := checkpoint.WriteManifest(ctx, tmp, checkpoint.ManifestConfig{Config: mcfg})
 	if err != nil {
 		return nil, err
 	}
@@ -694,6 +619,99 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 	done = true
 	log.Debug("published", "dir", final, "files", len(m.Files))
 	return pub, nil
+}
+
+// collect finds what Publish copies: the adapter, the configs and the reports. It
+// fills m's source, adapter path, config-derived fields and notes.
+func collect(runDir, name string, cfg *Config, opts PublishOptions, inWork func(string) string, m *PublishManifest) ([]item, *FinalAdapter, error) {
+	note := func(format string, args ...any) { m.Notes = append(m.Notes, fmt.Sprintf(format, args...)) }
+
+	// The adapter.
+	var adapter *FinalAdapter
+	var err error
+	if opts.Checkpoint != "" {
+		if _, err := os.Stat(opts.Checkpoint); err != nil {
+			return nil, nil, err
+		}
+		a := parseCandidate(filepath.Dir(opts.Checkpoint), filepath.Base(opts.Checkpoint)).FinalAdapter
+		a.Path, a.Selected = opts.Checkpoint, SelectedGiven
+		adapter = &a
+	} else if adapter, err = FindFinalAdapter(runDir, name); err != nil {
+		return nil, nil, err
+	}
+	m.Source.Checkpoint = *adapter
+	items := []item{{adapter.Path, "adapter/" + filepath.Base(filepath.Clean(adapter.Path)), RoleAdapter}}
+	m.Adapter.Path = items[0].dst
+
+	// The configs and reports.
+	optional := func(p string) bool {
+		_, err := os.Stat(p)
+		return err == nil
+	}
+	if p := filepath.Join(runDir, HParamsName); optional(p) {
+		items = append(items, item{p, "configs/" + HParamsName, RoleHParams})
+		m.Source.HParams = p
+	} else {
+		note("no %s in the run directory", HParamsName)
+	}
+	launchReport := filepath.Join(runDir, LaunchReportName)
+	if !optional(launchReport) {
+		launchReport = ""
+		note("no %s in the run directory", LaunchReportName)
+	}
+	rendered := opts.RenderedConfig
+	if rendered == "" {
+		rendered, err = findRenderedConfig(launchReport, cfg, inWork)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if rendered != "" {
+		items = append(items, item{rendered, "configs/" + filepath.Base(rendered), RoleRenderedConfig})
+		m.Source.RenderedConfig = rendered
+	} else {
+		note("no rendered NeMo config found (%s or %s): none copied", DefaultRenderOut, LauncherFile(DefaultRenderOut))
+	}
+	if cfg != nil {
+		items = append(items, item{opts.ConfigFile, "configs/lora.yaml", RoleLoRAConfig})
+		m.Source.Config = opts.ConfigFile
+		m.BaseModel = &PublishBaseModel{Path: cfg.Resolve(cfg.BaseModel.Path), Recipe: cfg.BaseModel.Recipe,
+			TensorParallel: cfg.BaseModel.TensorParallel, PipelineParallel: cfg.BaseModel.PipelineParallel}
+		m.LoRA = &PublishLoRA{Rank: cfg.LoRA.Rank, Alpha: cfg.LoRA.Alpha, Dropout: cfg.LoRA.Dropout,
+			TargetModules: append([]string{}, cfg.LoRA.TargetModules...)}
+		m.Container = cfg.Resources.Container
+	} else {
+		note("no lora.yaml given: base model and LoRA settings are not recorded")
+	}
+	if launchReport != "" {
+		items = append(items, item{launchReport, "reports/" + LaunchReportName, RoleLaunchReport})
+		m.Source.LaunchReport = launchReport
+	}
+	metrics := opts.Metrics
+	if metrics == "" {
+		if p := inWork(DefaultMetricsFile); optional(p) {
+			metrics = p
+		} else {
+			note("no metrics file %s: the version does not record its acceptance", DefaultMetricsFile)
+		}
+	}
+	if metrics != "" {
+		b, err := os.ReadFile(metrics)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !json.Valid(b) {
+			return nil, nil, fmt.Errorf("metrics file %s is not valid JSON", metrics)
+		}
+		m.Metrics = json.RawMessage(b)
+		items = append(items, item{metrics, "reports/" + filepath.Base(metrics), RoleMetrics})
+		m.Source.Metrics = metrics
+	}
+	if err := checkDistinct(items); err != nil {
+		return nil, nil, err
+	}
+	return items, adapter, nil
+
 }
 
 // versionDate checks a version name and returns its date as YYYY-MM-DD.
@@ -770,17 +788,18 @@ func checkDistinct(items []item) error {
 }
 
 // validateAdapter validates the adapter at p; an error finding or an unknown
-// layout is ErrInvalidAdapter.
-func validateAdapter(ctx context.Context, p string, c checkpoint.Config) (*checkpoint.Report, error) {
+// layout is ErrInvalidAdapter. Errors and the report name the adapter as name.
+func validateAdapter(ctx context.Context, p, name string, c checkpoint.Config) (*checkpoint.Report, error) {
 	rep, err := checkpoint.ValidatePath(ctx, p, c)
 	if errors.Is(err, checkpoint.ErrUnknownLayout) {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidAdapter, p, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidAdapter, name, err)
 	}
 	if err != nil {
 		return nil, err
 	}
+	rep.Path = name
 	if !rep.Valid() {
-		return rep, fmt.Errorf("%w: %s: %w", ErrInvalidAdapter, p, rep.Err())
+		return rep, fmt.Errorf("%w: %s: %w", ErrInvalidAdapter, name, rep.Err())
 	}
 	return rep, nil
 }
