@@ -567,6 +567,12 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 			os.RemoveAll(tmp)
 		}
 	}()
+	// MkdirTemp makes the directory private; a version gets the registry's mode.
+	if rfi, err := os.Stat(registry); err != nil {
+		return nil, err
+	} else if err := os.Chmod(tmp, rfi.Mode().Perm()); err != nil {
+		return nil, err
+	}
 	log.Debug("publishing", "run", runDir, "adapter", adapter.Path, "tmp", tmp)
 	for _, it := range items {
 		files, err := copyTree(ctx, it.src, filepath.Join(tmp, filepath.FromSlash(it.dst)), it.dst, it.role)

@@ -204,6 +204,11 @@ func TestPublish(t *testing.T) {
 		v + "manifest.json", v + "release.json",
 		v + "reports", v + "reports/finetune_metrics.json", v + "reports/launch_report.json",
 	}, names)
+	rfi, err := os.Stat(p.registry())
+	require.NoError(t, err)
+	vfi, err := os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, rfi.Mode().Perm(), vfi.Mode().Perm(), "the version has the registry's mode")
 	src := tree(t, p.root)
 	assert.Equal(t, src["results/sophia-lora/sophia-lora-dev/checkpoints/sophia-lora-dev.nemo"], reg[v+"adapter/sophia-lora-dev.nemo"])
 	assert.Equal(t, src["lora.yaml"], reg[v+"configs/lora.yaml"])
