@@ -276,7 +276,8 @@ type PublishOptions struct {
 	// the base model, LoRA settings and container are recorded. Default: none.
 	ConfigFile string
 	// Registry is the directory versions are published into. Default: the config's
-	// artifacts.registry, else DefaultRegistry, relative to WorkDir.
+	// artifacts.registry (resolved against the config's directory); without a
+	// config, DefaultRegistry in WorkDir.
 	Registry string
 	// Version is the version name, sophia-finetune-<date> with the date as
 	// YYYY-MM-DD or YYYYMMDD. Default: the config's artifacts.version, else
