@@ -798,6 +798,11 @@ func checkDistinct(items []item) error {
 // layout is ErrInvalidAdapter. Errors and the report name the adapter as name.
 func validateAdapter(ctx context.Context, p, name string, c checkpoint.Config) (*checkpoint.Report, error) {
 	rep, err := checkpoint.ValidatePath(ctx, p, c)
+	if err != nil && p != name {
+		// Name the adapter, not its copy in the temporary directory.
+		msg := strings.ReplaceAll(err.Error(), p, name)
+		err = &relabeled{strings.TrimPrefix(msg, name+": "), err}
+	}
 	if errors.Is(err, checkpoint.ErrUnknownLayout) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidAdapter, name, err)
 	}
@@ -810,6 +815,15 @@ func validateAdapter(ctx context.Context, p, name string, c checkpoint.Config) (
 	}
 	return rep, nil
 }
+
+// relabeled is err with another message.
+type relabeled struct {
+	msg string
+	err error
+}
+
+func (e *relabeled) Error() string { return e.msg }
+func (e *relabeled) Unwrap() error { return e.err }
 
 func recordValidation(m *PublishManifest, rep *checkpoint.Report) {
 	m.Adapter.Kind, m.Adapter.Tensors, m.Adapter.Metadata = rep.Kind, len(rep.Tensors), rep.Metadata

@@ -341,6 +341,7 @@ func TestPublishInvalidAdapter(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidAdapter)
 		assert.ErrorIs(t, err, checkpoint.ErrNaN)
 		assert.Contains(t, err.Error(), ck+": ", "the error names the source, not the copy")
+		assert.NotContains(t, err.Error(), ".tmp-")
 		assert.Empty(t, tree(t, p.registry()))
 	})
 	t.Run("unknown layout", func(t *testing.T) {
@@ -351,6 +352,8 @@ func TestPublishInvalidAdapter(t *testing.T) {
 		_, err := Publish(ctx, p.run, opts)
 		require.ErrorIs(t, err, ErrInvalidAdapter)
 		assert.ErrorIs(t, err, checkpoint.ErrUnknownLayout)
+		assert.NotContains(t, err.Error(), ".tmp-", "the error names the source, not the copy")
+		assert.Contains(t, err.Error(), opts.Checkpoint+": checkpoint: not a recognised checkpoint layout")
 		assert.Empty(t, tree(t, p.registry()))
 	})
 }

@@ -76,19 +76,22 @@ written; 130 interrupted, nothing written.`,
 				opts.Time = e.now()
 			}
 			pub, err := nemo.Publish(cmd.Context(), args[0], opts)
-			if errors.Is(err, nemo.ErrInvalidAdapter) && pub != nil {
-				if o.format == "json" {
+			if errors.Is(err, nemo.ErrInvalidAdapter) {
+				// Refused: the findings on stdout (a layout the validator does not
+				// know has none: the error says it), the verdict on stderr.
+				if pub != nil && o.format == "json" {
 					if werr := writeJSONLine(e.stdout, publishJSON(pub, false)); werr != nil {
 						return werr
 					}
-				} else if pub.Report != nil {
+				}
+				if pub == nil || pub.Report == nil {
+					return &exitError{code: ExitFindings, err: err}
+				}
+				if o.format != "json" {
 					printReport(e.stdout, pub.Report, false)
 				}
-				fmt.Fprintf(e.stderr, "sophia-eval: %s: not published: the adapter failed validation\n", pub.Manifest.Source.Checkpoint.Path)
+				fmt.Fprintf(e.stderr, "sophia-eval: %s: not published: the adapter failed validation\n", pub.Report.Path)
 				return silentExit(ExitFindings)
-			}
-			if errors.Is(err, nemo.ErrInvalidAdapter) {
-				return &exitError{code: ExitFindings, err: err}
 			}
 			if err != nil {
 				return err

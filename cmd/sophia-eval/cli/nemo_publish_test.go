@@ -135,6 +135,18 @@ func TestNeMoPublishInvalidAdapter(t *testing.T) {
 	assert.False(t, got.Published)
 	assert.False(t, got.Manifest.Validation.Valid)
 	assert.Equal(t, "nan", got.Manifest.Validation.Findings[0].Code)
+
+	// A directory that is no checkpoint layout is refused too, and the error says why.
+	notes := filepath.Join(run, "checkpoints", "notes")
+	require.NoError(t, os.Mkdir(notes, 0o755))
+	writeFile(t, notes, "readme.txt", []byte("not an adapter\n"))
+	code, out, errOut = runCLI(t, "", "nemo", "publish", "--registry", reg, "--checkpoint", notes, "--version", "sophia-finetune-2026-11-25", run)
+	assert.Equal(t, ExitFindings, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "adapter failed validation: "+notes+": checkpoint: not a recognised checkpoint layout")
+	entries, err = os.ReadDir(reg)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
 }
 
 func TestNeMoPublishUsage(t *testing.T) {
