@@ -164,7 +164,7 @@ func checkpointsDir(runDir string) (string, error) {
 // checkpoint.
 func FindFinalAdapter(runDir, name string) (*FinalAdapter, error) {
 	if name == "" {
-		name = filepath.Base(filepath.Clean(runDir))
+		name = runName(runDir)
 	}
 	dir, err := checkpointsDir(runDir)
 	if err != nil {
@@ -251,6 +251,14 @@ func FindFinalAdapter(runDir, name string) (*FinalAdapter, error) {
 		return nil, fmt.Errorf("%w: %s holds %d checkpoints without a step or -last in their names: name one with --checkpoint", ErrNoCheckpoint, dir, len(ckpts))
 	}
 	return &best.FinalAdapter, nil
+}
+
+// runName is the base name of the run directory ("." and ".." resolved).
+func runName(runDir string) string {
+	if abs, err := filepath.Abs(runDir); err == nil {
+		runDir = abs
+	}
+	return filepath.Base(runDir)
 }
 
 func boolOrder(first bool) int {
@@ -493,7 +501,7 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 			return nil, err
 		}
 	}
-	name := filepath.Base(filepath.Clean(runDir))
+	name := runName(runDir)
 	if cfg != nil && cfg.Run.Name != "" {
 		name = cfg.Run.Name
 	}

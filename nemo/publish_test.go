@@ -457,6 +457,7 @@ func TestPublishWithoutConfig(t *testing.T) {
 	m := pub.Manifest
 	assert.Equal(t, FinalAdapter{Path: ck, Selected: SelectedLatestStep, Step: 40}, m.Source.Checkpoint)
 	assert.Equal(t, "run", m.Source.RunName)
+
 	assert.Nil(t, m.BaseModel)
 	assert.Nil(t, m.LoRA)
 	assert.Equal(t, "null", string(m.Metrics))
@@ -605,4 +606,15 @@ func TestFindFinalAdapter(t *testing.T) {
 			assert.Equal(t, tt.want, *got)
 		})
 	}
+}
+
+func TestFindFinalAdapterRunNameOfDot(t *testing.T) {
+	// The run name of "." is the directory's name, which picks its .nemo among two.
+	run := filepath.Join(t.TempDir(), "sophia-lora-dev")
+	writeTestFile(t, filepath.Join(run, "checkpoints", "other.nemo"), "x")
+	writeTestFile(t, filepath.Join(run, "checkpoints", "sophia-lora-dev.nemo"), "x")
+	t.Chdir(run)
+	a, err := FindFinalAdapter(".", "")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join("checkpoints", "sophia-lora-dev.nemo"), a.Path)
 }
