@@ -83,9 +83,8 @@ var pendMin = 1 << 15
 func (p *part) add(keys []uint64, sc *scratch) {
 	limit := max(pendMin, p.n)
 	if len(p.pend)+len(keys) > cap(p.pend) {
-		// Room for the keys up to the limit at once, instead of growing
-		// by doubling.
-		pend := make([]uint64, len(p.pend), max(limit+len(keys), 2*cap(p.pend)))
+		// Double the room, but never beyond what the limit can need.
+		pend := make([]uint64, len(p.pend), min(max(2*cap(p.pend), len(p.pend)+len(keys), 1024), limit+len(keys)))
 		copy(pend, p.pend)
 		p.pend = pend
 	}
