@@ -6,28 +6,35 @@ import (
 	"errors"
 	"hash"
 	"io"
-	"math/bits"
 
 	"github.com/zeebo/xxh3"
 )
 
-// The index file format, version 1. All integers are little-endian.
+// The index file format, version 2. All integers are little-endian.
 //
 //	magic    [16]byte  "sophia-audit-idx"
-//	version  uint32    1
+//	version  uint32    2
 //	mode     uint32    0 = word n-grams, 1 = character windows
 //	n        uint32    words or characters per n-gram
 //	parts    uint32    number of partitions of each set (256)
 //	texts    uint64    training texts indexed
 //	bytes    uint64    training bytes indexed
 //	then two sets, the n-grams and the whole texts, each as parts partitions:
-//	  slots  uint64    0 or a power of two >= 1024
-//	  count  uint64    fingerprints held, at most 3/4 of slots
-//	  table  slots × uint64, 0 = empty slot
+//	  slots  uint64    0, or the table size S plus the slots its last
+//	                   cluster runs past the end (fewer than S); S is the
+//	                   smallest power of two >= 1024 with count <= 3/4 S
+//	  count  uint64    fingerprints held
+//	  table  slots × uint64, 0 = empty slot, the fingerprints in increasing
+//	                   order, each at its home slot (the log2(S) bits below
+//	                   the partition bits) or right after the one before it
 //	checksum uint64    XXH3-64 of every byte before it
+//
+// Version 1 (up to this change) laid the tables out in insertion order, with
+// the home slot in the low bits; its files are refused, with a message to build
+// the index again.
 const (
 	indexMagic   = "sophia-audit-idx"
-	indexVersion = 1
+	indexVersion = 2
 	// maxSlots bounds a partition's table (2^36 slots = 512 GiB).
 	maxSlots = 1 << 36
 )
@@ -115,7 +122,7 @@ func ReadIndex(r io.Reader) (*Index, error) {
 		return nil, details(ErrIndexFormat, "audit: not an index file (bad magic)")
 	}
 	if v := binary.LittleEndian.Uint32(hdr[16:]); v != indexVersion {
-		return nil, details(ErrIndexFormat, "audit: index file version %d, want %d", v, indexVersion)
+		return nil, details(ErrIndexFormat, "audit: index file format version %d, this version reads only version %d: build the index again from the training data", v, indexVersion)
 	}
 	mode, n := binary.LittleEndian.Uint32(hdr[20:]), binary.LittleEndian.Uint32(hdr[24:])
 	if mode > 1 || n < 1 || n > 1<<16 || binary.LittleEndian.Uint32(hdr[28:]) != numParts {
@@ -131,11 +138,19 @@ func ReadIndex(r io.Reader) (*Index, error) {
 				return nil, err
 			}
 			slots, cnt := binary.LittleEndian.Uint64(buf), binary.LittleEndian.Uint64(buf[8:])
-			if slots != 0 && (slots < minSlots || slots > maxSlots || bits.OnesCount64(slots) != 1) || 4*cnt > 3*slots {
-				return nil, details(ErrIndexFormat, "audit: bad index table size")
+			var tb uint
+			if slots != 0 || cnt != 0 {
+				if slots > 2*maxSlots || cnt > maxSlots {
+					return nil, details(ErrIndexFormat, "audit: bad index table size")
+				}
+				tb = tableBits(int(slots))
+				if slots == 0 || tb != sizeBits(int(cnt)) {
+					return nil, details(ErrIndexFormat, "audit: bad index table size")
+				}
 			}
 			p.n = int(cnt)
-			var got uint64
+			var got, last uint64
+			var gap uint64 // one past the last empty slot
 			for left := slots; left > 0; {
 				k := min(left, uint64(len(buf)/8))
 				if err := read(buf[:8*k]); err != nil {
@@ -143,11 +158,21 @@ func ReadIndex(r io.Reader) (*Index, error) {
 				}
 				for j := range k {
 					v := binary.LittleEndian.Uint64(buf[8*j:])
-					if v != 0 {
+					at := uint64(len(p.slots))
+					if v == 0 {
+						gap = at + 1
+					} else {
+						// Every key must be found by a lookup: in its
+						// partition, greater than the key before it,
+						// and no empty slot between its home and it.
 						got++
-						if v>>partShift != uint64(i) {
-							return nil, details(ErrIndexFormat, "audit: fingerprint in the wrong partition")
+						if v>>partShift != uint64(i) || v <= last {
+							return nil, details(ErrIndexFormat, "audit: fingerprint out of place")
 						}
+						if h := home(v, tb); h > at || h < gap {
+							return nil, details(ErrIndexFormat, "audit: fingerprint out of place")
+						}
+						last = v
 					}
 					p.slots = append(p.slots, v)
 				}

@@ -145,6 +145,10 @@ const (
 	batchDocs  = 8192
 )
 
+// checkBytes is the size of a batch of evaluation texts: the larger the batch,
+// the more of its lookups fall into the same parts of the index's tables.
+const checkBytes = 4 * batchBytes
+
 // insertBatches is how many batches of training texts are inserted together.
 const insertBatches = 8
 
@@ -154,7 +158,10 @@ type batch struct {
 
 // trainOut is what one batch of training texts contributes.
 type trainOut struct {
-	grams    [numParts][]uint64
+	// grams holds the batch's n-gram fingerprints grouped by partition:
+	// partition p's are grams[at[p]:at[p+1]].
+	grams    []uint64
+	at       [numParts + 1]int
 	docs     [numParts][]uint64
 	findings []Finding
 	texts    int64
@@ -163,21 +170,23 @@ type trainOut struct {
 }
 
 func (o *trainOut) reset() {
-	for i := range o.grams {
-		o.grams[i] = o.grams[i][:0]
+	o.grams = o.grams[:0]
+	o.at = [numParts + 1]int{}
+	for i := range o.docs {
 		o.docs[i] = o.docs[i][:0]
 	}
 	o.findings, o.texts, o.bytes = nil, 0, 0
 }
 
-// fillBatch fills b from src; *eof records the end of src for every batch.
-func fillBatch(src Source, b *batch, eof *bool) (bool, error) {
+// fillBatch fills b from src with about size bytes of text; *eof records the
+// end of src for every batch.
+func fillBatch(src Source, b *batch, size int, eof *bool) (bool, error) {
 	if *eof {
 		return false, nil
 	}
 	b.docs = b.docs[:0]
 	n := 0
-	for n < batchBytes && len(b.docs) < batchDocs {
+	for n < size && len(b.docs) < batchDocs*(size/batchBytes) {
 		d, err := src.Next()
 		if err == io.EOF {
 			*eof = true
@@ -218,17 +227,22 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	pool := sync.Pool{New: func() any { return new(trainOut) }}
 	var findings []Finding
 
-	// Partition p of both sets is filled by inserter p % workers only, in batch
-	// order, so the tables come out the same for any worker count. The batches
-	// are inserted insertBatches at a time, partition by partition, so that each
-	// partition's table is visited with more keys at once (a table's layout
-	// depends only on the order of its keys, which this keeps).
-	insert := func(outs []*trainOut, who, of int) {
+	// Partition p of both sets is filled by inserter p % workers only. A
+	// table's layout depends only on its set of keys, so the tables come out
+	// the same for any worker count. The batches are handed over
+	// insertBatches at a time, partition by partition.
+	finish := func(who, of int, sc *scratch) {
+		for p := who; p < numParts; p += of {
+			ix.grams.parts[p].finish(sc)
+			ix.docs.parts[p].finish(sc)
+		}
+	}
+	insert := func(outs []*trainOut, who, of int, sc *scratch) {
 		for p := who; p < numParts; p += of {
 			gp, dp := &ix.grams.parts[p], &ix.docs.parts[p]
 			for _, o := range outs {
-				gp.insertAll(o.grams[p])
-				dp.insertAll(o.docs[p])
+				gp.add(o.grams[o.at[p]:o.at[p+1]], sc)
+				dp.add(o.docs[p], sc)
 			}
 		}
 		for _, o := range outs {
@@ -247,13 +261,16 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				var sc scratch
 				for outs := range ch {
-					insert(outs, w, workers)
+					insert(outs, w, workers, &sc)
 				}
+				finish(w, workers, &sc)
 			}()
 		}
 	}
 	var pending []*trainOut
+	var own scratch // of the inserter on this goroutine, with one worker
 	flush := func() {
 		if len(pending) == 0 {
 			return
@@ -261,7 +278,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		outs := pending
 		pending = nil
 		if chans == nil {
-			insert(outs, 0, 1)
+			insert(outs, 0, 1, &own)
 			return
 		}
 		for _, ch := range chans {
@@ -274,6 +291,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	work := func(b *batch) *trainOut {
 		o := pool.Get().(*trainOut)
 		t := tokPool.Get().(*tokenizer)
+		fps := t.fps[:0] // the batch's fingerprints, in order
 		for i := range b.docs {
 			d := &b.docs[i]
 			o.texts++
@@ -287,13 +305,9 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			if ix.chars {
 				var h uint64
 				var cnt int
-				t.fps, h, cnt = charGrams(d.Text, window, pw, t.ringOf(window), t.fps[:0])
-				if cnt == 0 {
-					continue
-				}
-				o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
-				for _, k := range t.fps {
-					o.grams[k>>partShift] = append(o.grams[k>>partShift], k)
+				fps, h, cnt = charGrams(d.Text, window, pw, t.ringOf(window), fps)
+				if cnt > 0 {
+					o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
 				}
 				continue
 			}
@@ -310,11 +324,27 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 				}
 				r = r*rollBase + tk.h
 				if j >= window-1 {
-					k := mix(r)
-					o.grams[k>>partShift] = append(o.grams[k>>partShift], k)
+					fps = append(fps, mix(r))
 				}
 			}
 		}
+		// Group the fingerprints by partition (a counting sort).
+		for _, k := range fps {
+			o.at[k>>partShift+1]++
+		}
+		for p := 1; p <= numParts; p++ {
+			o.at[p] += o.at[p-1]
+		}
+		if cap(o.grams) < len(fps) {
+			o.grams = make([]uint64, len(fps))
+		}
+		grams, next := o.grams[:len(fps)], o.at
+		for _, k := range fps {
+			p := k >> partShift
+			grams[next[p]] = k
+			next[p]++
+		}
+		o.grams, t.fps = grams, fps
 		tokPool.Put(t)
 		return o
 	}
@@ -336,7 +366,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	}
 	eof := false
 	err = shard.Run(ctx, workers, func() *batch { return new(batch) },
-		func(b *batch) (bool, error) { return fillBatch(src, b, &eof) }, work, merge)
+		func(b *batch) (bool, error) { return fillBatch(src, b, batchBytes, &eof) }, work, merge)
 	if err == nil {
 		flush()
 	}
@@ -344,6 +374,9 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		close(ch)
 	}
 	wg.Wait()
+	if chans == nil && err == nil && index {
+		finish(0, 1, &own)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -622,7 +655,7 @@ func CheckSource(ctx context.Context, c Config, ix *Index, src Source, fn func(*
 			if fnErr != nil {
 				return false, fnErr
 			}
-			return fillBatch(src, &b.batch, &eof)
+			return fillBatch(src, &b.batch, checkBytes, &eof)
 		},
 		func(b *checkBatch) []Result {
 			res := make([]Result, len(b.docs))

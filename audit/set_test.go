@@ -11,12 +11,14 @@ func TestHasAllGrouped(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	var s set
 	keys := make([]uint64, 3*minGrouped)
+	var in []uint64
 	for i := range keys {
 		keys[i] = r.Uint64() | 1
 		if i%2 == 0 {
-			s.parts[keys[i]>>partShift].insert(keys[i])
+			in = append(in, keys[i])
 		}
 	}
+	s.addAll(in)
 	keys = append(keys, keys[:100]...) // repeated keys
 	hit := make([]bool, len(keys))
 	var buf lookupBuf
