@@ -70,8 +70,8 @@ type Slurm struct {
 	// calls (a controller that restarts or does not answer in time) before it
 	// gives up. Default: 2 minutes.
 	Patience time.Duration
-	// Timeout bounds each command of Interrupt and Kill, which take no context.
-	// Default: 1 minute.
+	// Timeout bounds each command that follows or signals a job (squeue,
+	// scontrol, scancel). Default: 1 minute.
 	Timeout time.Duration
 }
 
@@ -290,6 +290,8 @@ func (p *SlurmProcess) WaitContext(ctx context.Context) (int, error) {
 // look returns the job's status: squeue's state while it is queued, running or
 // completing, scontrol's (or sacct's) end state and exit code once it is not.
 func (p *SlurmProcess) look(ctx context.Context) (SlurmStatus, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.s.timeout())
+	defer cancel()
 	out, err := p.s.run(ctx, squeueArgv(p.ID))
 	if err != nil && !stderrHas(err, "Invalid job id") {
 		return SlurmStatus{}, err
