@@ -466,9 +466,13 @@ func parseSacct(id string, out []byte) (SlurmStatus, bool) {
 	if !ok {
 		return SlurmStatus{}, false
 	}
-	st := SlurmStatus{ID: id, State: strings.Fields(state + " ")[0]}
+	words := strings.Fields(state) // "CANCELLED by 1000": the state is the first word
+	if len(words) == 0 {
+		return SlurmStatus{}, false
+	}
+	st := SlurmStatus{ID: id, State: words[0]}
 	var err error
-	if st.ExitCode, st.Signal, err = parseExitCode(strings.TrimSpace(exit)); err != nil || st.State == "" {
+	if st.ExitCode, st.Signal, err = parseExitCode(strings.TrimSpace(exit)); err != nil {
 		return SlurmStatus{}, false
 	}
 	return st, true

@@ -471,3 +471,24 @@ func TestExecSlurm(t *testing.T) {
 func TestExpandOutput(t *testing.T) {
 	assert.Equal(t, "/l/run-12-100%.log", expandOutput("/l/%x-%j-100%%.log", "12", "run"))
 }
+
+// FuzzParseSlurm feeds arbitrary command output to the parsers of sbatch,
+// squeue, scontrol and sacct output: no panic, and a job ID is always digits.
+func FuzzParseSlurm(f *testing.F) {
+	for _, s := range []string{"123\n", "4567;cluster\n", "RUNNING\n", scontrolOut, "CANCELLED by 0|0:15\n", "JobState=X ExitCode=1:", "|", "ExitCode=:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if id, err := parseJobID([]byte(s)); err == nil {
+			require.NotEmpty(t, id)
+			require.Equal(t, -1, strings.IndexFunc(id, func(r rune) bool { return r < '0' || r > '9' }), id)
+		}
+		_ = parseSqueue("1", []byte(s))
+		if st, err := parseScontrol("1", []byte(s)); err == nil {
+			require.NotEmpty(t, st.State)
+		}
+		if st, ok := parseSacct("1", []byte(s)); ok {
+			require.NotEmpty(t, st.State)
+		}
+	})
+}
