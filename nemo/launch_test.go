@@ -293,7 +293,10 @@ func TestLaunchRefused(t *testing.T) {
 		h := newHarness(t, 8, 2)
 		h.c.LoRA.Rank = 0
 		started := false
-		h.opts.Start = func(context.Context, []string, LocalOptions) (Process, error) { started = true; return nil, errors.New("no") }
+		h.opts.Start = func(context.Context, []string, LocalOptions) (Process, error) {
+			started = true
+			return nil, errors.New("no")
+		}
 		rep, err := Launch(context.Background(), h.c, h.opts)
 		require.ErrorIs(t, err, ErrCheckFailed)
 		assert.False(t, started)
