@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -407,4 +408,13 @@ func mdNum(v float64, prec int) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.*f", prec, v)
+}
+
+// String describes the event in one line: the message, or "checkpoint NAME:
+// what happened" for a checkpoint event.
+func (e LaunchEvent) String() string {
+	if e.Watch == nil {
+		return e.Message
+	}
+	return "checkpoint " + filepath.Base(e.Watch.Path) + ": " + watchMessage(e.Watch)
 }

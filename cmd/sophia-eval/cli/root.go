@@ -136,6 +136,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newGPUCmd(e),
 		newNeMoCmd(e),
 		newAuditCmd(e),
+		newStandinCmd(e),
 	)
 	return root
 }
