@@ -419,8 +419,10 @@ func (l *launcher) run(ctx context.Context) (*RunReport, error) {
 	l.event(fmt.Sprintf("trainer exited with code %d", code), nil)
 
 	// 7. A last pass over what the trainer wrote last, then the report.
+	// The trainer has ended: nothing is written any more, so a checkpoint without
+	// its marker is complete at first sight.
 	l.final = true
-	wcfg.Once = true
+	wcfg.Once, wcfg.StableFor = true, 1
 	if err := checkpoint.Watch(context.WithoutCancel(ctx), plan.CheckpointDir, wcfg, l.onWatch); err != nil {
 		l.note("the final checkpoint pass failed: %v", err)
 	}
