@@ -95,7 +95,7 @@ func hydraValues(c *Config) []kv {
 	var valFiles, valNames []any
 	for _, f := range c.Data.Validation {
 		valFiles = append(valFiles, c.Resolve(f))
-		valNames = append(valNames, strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)))
+		valNames = append(valNames, fileStem(f))
 	}
 	var mods []any
 	for _, m := range c.LoRA.TargetModules {
@@ -136,6 +136,20 @@ func hydraValues(c *Config) []kv {
 			kv{"model.data.validation_ds.names", valNames},
 			kv{"model.data.validation_ds.max_seq_length", c.Data.MaxSeqLength})
 	}
+	if len(c.Data.Evaluation) > 0 {
+		// The generate step (megatron_gpt_generate.py) reads the same config and
+		// writes PredictionFiles; keys the version lacks are left out, not overridden.
+		var evalFiles, evalNames []any
+		for _, f := range c.Data.Evaluation {
+			evalFiles = append(evalFiles, c.Resolve(f))
+			evalNames = append(evalNames, fileStem(f))
+		}
+		out = append(out,
+			kv{"model.data.test_ds.file_names", evalFiles},
+			kv{"model.data.test_ds.names", evalNames},
+			kv{"model.data.test_ds.write_predictions_to_file", true},
+			kv{"model.data.test_ds.output_file_path_prefix", predictionPrefix(c)})
+	}
 	out = append(out,
 		kv{"model.optim.lr", c.Training.LearningRate},
 		kv{"model.optim.sched.name", c.Training.Schedule.Name},
@@ -148,6 +162,42 @@ func hydraValues(c *Config) []kv {
 type kv struct {
 	path  string
 	value any
+}
+
+// optionalKeys are set only where the version's YAML has them: they are not worth
+// a + override.
+var optionalKeys = map[string]bool{
+	"model.data.test_ds.file_names":                true,
+	"model.data.test_ds.names":                     true,
+	"model.data.test_ds.write_predictions_to_file": true,
+	"model.data.test_ds.output_file_path_prefix":   true,
+}
+
+// fileStem is a data file's name without directory and extension: NeMo's name of
+// a dataset ("eval" for data/eval.jsonl).
+func fileStem(p string) string {
+	return strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+}
+
+// predictionPrefix is model.data.test_ds.output_file_path_prefix:
+// <output_dir>/<run.name>/predictions/<run.name>.
+func predictionPrefix(c *Config) string {
+	return filepath.Join(c.Resolve(c.Run.OutputDir), c.Run.Name, "predictions", c.Run.Name)
+}
+
+// PredictionFiles are the predictions files a NeMo 1.x run of c writes with the
+// rendered config, one per data.evaluation file, in that order: NeMo's generate
+// step names them <prefix>_test_<stem>_inputs_preds_labels.jsonl, with prefix
+// <output_dir>/<run.name>/predictions/<run.name> and stem the evaluation file's
+// name without extension. Each line is {"input", "pred", "label"}. NeMo 2's
+// fine-tuning writes no predictions; the paths are the same for its runs.
+func PredictionFiles(c *Config) []string {
+	var out []string
+	prefix := predictionPrefix(c)
+	for _, f := range c.Data.Evaluation {
+		out = append(out, prefix+"_test_"+fileStem(f)+"_inputs_preds_labels.jsonl")
+	}
+	return out
 }
 
 // precisionValue writes Lightning's integer precisions as integers.
@@ -172,6 +222,9 @@ func renderNeMo1(c *Config, rel Release, tree *KeyTree, opts RenderOptions) (*Re
 	for _, v := range hydraValues(c) {
 		if tree.Has(v.path) {
 			values[v.path] = v.value
+			continue
+		}
+		if optionalKeys[v.path] {
 			continue
 		}
 		// The version's YAML lacks the key: Hydra's struct mode rejects it as a

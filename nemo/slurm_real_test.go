@@ -5,7 +5,6 @@ package nemo
 // sbatch, except in CI, where a missing Slurm fails them.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -35,24 +34,6 @@ func realSlurm(t *testing.T) *Slurm {
 		t.Skip("no Slurm here (sbatch not on PATH); sudo .ci/slurm-up starts a one-node Slurm")
 	}
 	return &Slurm{Poll: 100 * time.Millisecond}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader on two goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // realRun is one job submitted to the real Slurm and followed.

@@ -13,6 +13,6 @@ check it (exit 0 all hard checks pass, 2 findings), print the planning overview,
 render the NeMo experiment config and launch command for the container's NeMo
 version. See docs/nemo.md.`,
 	}
-	cmd.AddCommand(newNeMoCheckCmd(e), newNeMoRenderCmd(e), newNeMoPlanCmd(e), newNeMoStageCmd(e), newNeMoPublishCmd(e))
+	cmd.AddCommand(newNeMoCheckCmd(e), newNeMoRenderCmd(e), newNeMoPlanCmd(e), newNeMoStageCmd(e), newNeMoLaunchCmd(e), newNeMoPublishCmd(e))
 	return cmd
 }

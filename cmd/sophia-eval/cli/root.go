@@ -138,6 +138,7 @@ Results go to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 error
 		newAuditCmd(e),
 		newScoreCmd(e),
 		newSampleCmd(e),
+		newStandinCmd(e),
 	)
 	return root
 }
