@@ -19,6 +19,7 @@ type gpuPreflightOptions struct {
 	maxTemp   int
 	mig       string
 	allowPIDs []uint
+	noDriver  bool
 }
 
 func newGPUPreflightCmd(e *env) *cobra.Command {
@@ -38,7 +39,9 @@ thermal or power-brake slowdown, and queries that failed. A query a GPU does not
 support is skipped.
 
 Exit status: 0 all hard checks pass (warnings allowed); 2 a hard check failed,
-including "no NVIDIA driver"; 1 the check could not run.`,
+including "no NVIDIA driver" (a warning with --allow-no-driver, which nemo
+launch --slurm passes to the pre-flight on each node unless --require-gpu);
+1 the check could not run.`,
 		Example: `  sophia-eval gpu preflight --gpus 8 --min-free 70GiB
   sophia-eval gpu preflight --min-cuda 12.4 --mig off --format json`,
 		Args: cobra.NoArgs,
@@ -54,7 +57,11 @@ including "no NVIDIA driver"; 1 the check could not run.`,
 			sys, err := e.openGPU()
 			switch {
 			case errors.Is(err, gpu.ErrNoDriver):
-				rep = &gpu.Report{Findings: []gpu.Finding{{Severity: gpu.Error, Code: "no_driver", Device: -1, Err: err}}}
+				sev := gpu.Error
+				if o.noDriver {
+					sev = gpu.Warning
+				}
+				rep = &gpu.Report{Findings: []gpu.Finding{{Severity: sev, Code: "no_driver", Device: -1, Err: err}}}
 			case err != nil:
 				return err
 			default:
@@ -85,6 +92,7 @@ including "no NVIDIA driver"; 1 the check could not run.`,
 	f.IntVar(&o.maxTemp, "max-temp", 85, "warn above this temperature in °C")
 	f.StringVar(&o.mig, "mig", "any", "expected MIG mode: on, off or any")
 	f.UintSliceVar(&o.allowPIDs, "allow-pid", nil, "a compute process that is not foreign (repeatable)")
+	f.BoolVar(&o.noDriver, "allow-no-driver", false, "report a machine without an NVIDIA driver as a warning, not an error")
 	return cmd
 }
 

@@ -83,6 +83,10 @@ func TestGPUNoDriver(t *testing.T) {
 	assert.Equal(t, ExitFindings, code)
 	assert.Contains(t, out, "error   no_driver")
 
+	code, out, _ = runGPU(t, nil, "preflight", "--allow-no-driver")
+	assert.Equal(t, ExitOK, code)
+	assert.Contains(t, out, "warning no_driver")
+
 	code, _, errOut = runGPU(t, nil, "monitor", "--duration", "1s")
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errOut, "no NVIDIA driver")

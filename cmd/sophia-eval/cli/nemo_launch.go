@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +27,9 @@ type nemoLaunchOptions struct {
 	watchInterval  time.Duration
 	sampleInterval time.Duration
 	format         string
+	pyxis          bool
+	noGRES         bool
+	slurmPoll      time.Duration
 }
 
 func newNeMoLaunchCmd(e *env) *cobra.Command {
@@ -55,7 +62,21 @@ exp_manager.resume_if_exists=true and resume_ignore_no_checkpoint=true, and
 NeMo continues from the last checkpoint.
 
 --dry-run runs the checks and prints the config it would write and the command
-it would run, and runs nothing. --slurm submits the run to Slurm instead.
+it would run, and runs nothing.
+
+--slurm submits the run to Slurm instead of starting it here: the sbatch script
+<run dir>/<run.name>.sbatch asks for resources.nodes nodes with
+resources.gpus_per_node tasks and GPUs each (--no-gres leaves the GPU request
+out), resources.time_limit, partition and account; its first step runs this
+binary's gpu preflight once on every node (--allow-no-driver unless
+--require-gpu), then srun runs the trainer (in resources.container with
+resources.mounts through pyxis when --pyxis). launch submits it with sbatch
+--parsable, follows the job with squeue and scontrol, tails its log
+(<run dir>/slurm-<job id>.log) to stderr, watches the checkpoints as they land
+(the run directory must be on a file system this machine shares with the
+nodes), and on SIGINT or SIGTERM sends the trainer SIGTERM with scancel, then
+cancels the job after --grace. An interrupted Slurm job reports exit code 130.
+See docs/slurm.md.
 
 Exit status: 0 the trainer exited 0 and every checkpoint is valid; 1 the
 trainer failed ("trainer exited with code K"; K is in the report) or launch
@@ -81,6 +102,9 @@ checkpoint failed validation (NaN, truncated, ...); 130 interrupted.
 	f.DurationVar(&o.watchInterval, "watch-interval", 2*time.Second, "time between two scans of the checkpoint directory")
 	f.DurationVar(&o.sampleInterval, "sample-interval", nemo.DefaultSampleInterval, "time between two GPU samples")
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
+	f.BoolVar(&o.pyxis, "pyxis", false, "with --slurm: run the trainer in resources.container through pyxis (srun --container-image)")
+	f.BoolVar(&o.noGRES, "no-gres", false, "with --slurm: leave --gpus-per-node out of the job (a cluster without GPU GRES)")
+	f.DurationVar(&o.slurmPoll, "slurm-poll", 2*time.Second, "with --slurm: time between two looks at the job's state")
 	return cmd
 }
 
@@ -91,10 +115,11 @@ func runNeMoLaunch(cmd *cobra.Command, e *env, o *nemoLaunchOptions, config stri
 	if o.grace <= 0 || o.watchInterval <= 0 || o.sampleInterval <= 0 {
 		return errors.New("--grace, --watch-interval and --sample-interval must be positive")
 	}
-	if o.slurm {
-		// The Slurm engine plugs in here: LaunchOptions.Start submits the job and
-		// RemoteTrainer is set.
-		return errors.New("nemo launch --slurm: not wired yet")
+	if o.slurmPoll <= 0 {
+		return errors.New("--slurm-poll must be positive")
+	}
+	if !o.slurm && (o.pyxis || o.noGRES) {
+		return errors.New("--pyxis and --no-gres need --slurm")
 	}
 	c, err := nemo.Load(config)
 	if err != nil {
@@ -115,8 +140,14 @@ func runNeMoLaunch(cmd *cobra.Command, e *env, o *nemoLaunchOptions, config stri
 			fmt.Fprintf(e.stderr, "%s %s\n", ev.Time.Format("15:04:05"), ev)
 		},
 	}
+	var sl *slurmLaunch
+	if o.slurm {
+		sl = newSlurmLaunch(e, o, c)
+		opts.RemoteTrainer = true
+		opts.Start = sl.start
+	}
 	if o.dryRun {
-		return nemoLaunchDryRun(cmd, e, o, c, config, opts)
+		return nemoLaunchDryRun(cmd, e, o, c, config, opts, sl)
 	}
 	rep, err := nemo.Launch(cmd.Context(), c, opts)
 	switch {
@@ -171,7 +202,7 @@ func checkFindingsOf(rep *nemo.RunReport) []nemo.Finding {
 	return fs
 }
 
-func nemoLaunchDryRun(cmd *cobra.Command, e *env, o *nemoLaunchOptions, c *nemo.Config, config string, opts nemo.LaunchOptions) error {
+func nemoLaunchDryRun(cmd *cobra.Command, e *env, o *nemoLaunchOptions, c *nemo.Config, config string, opts nemo.LaunchOptions, sl *slurmLaunch) error {
 	fs, err := nemo.Check(cmd.Context(), c, nemo.CheckOptions{})
 	if err != nil {
 		return err
@@ -190,27 +221,50 @@ func nemoLaunchDryRun(cmd *cobra.Command, e *env, o *nemoLaunchOptions, c *nemo.
 	if content == nil {
 		content, what = p.Rendered.Script, "NeMo 2 launcher"
 	}
+	var dr *nemo.SlurmDryRun
+	if sl != nil {
+		if dr, err = sl.dryRun(p.Argv); err != nil {
+			return err
+		}
+	}
 	if o.format == "json" {
+		var sj *slurmDryJSON
+		if dr != nil {
+			sj = &slurmDryJSON{dr.ScriptPath, string(dr.Script), dr.Log, dr.Commands}
+		}
 		return writeJSONLine(e.stdout, struct {
-			ConfigFile    string   `json:"config_file"`
-			ConfigBytes   int      `json:"config_bytes"`
-			Argv          []string `json:"argv"`
-			Command       string   `json:"command"`
-			RunDir        string   `json:"run_dir"`
-			CheckpointDir string   `json:"checkpoint_dir"`
-			LogFile       string   `json:"log_file"`
-			ReportJSON    string   `json:"report_json"`
-			ReportMD      string   `json:"report_md"`
-			Predictions   []string `json:"predictions"`
-			Notes         []string `json:"notes"`
+			ConfigFile    string        `json:"config_file"`
+			ConfigBytes   int           `json:"config_bytes"`
+			Argv          []string      `json:"argv"`
+			Command       string        `json:"command"`
+			RunDir        string        `json:"run_dir"`
+			CheckpointDir string        `json:"checkpoint_dir"`
+			LogFile       string        `json:"log_file"`
+			ReportJSON    string        `json:"report_json"`
+			ReportMD      string        `json:"report_md"`
+			Predictions   []string      `json:"predictions"`
+			Notes         []string      `json:"notes"`
+			Slurm         *slurmDryJSON `json:"slurm,omitempty"`
 		}{p.ConfigFile, len(content), p.Argv, shellJoin(p.Argv), p.RunDir, p.CheckpointDir, p.LogFile,
-			p.ReportJSON, p.ReportMD, nonNil(p.Predictions), nonNil(p.Rendered.Notes)})
+			p.ReportJSON, p.ReportMD, nonNil(p.Predictions), nonNil(p.Rendered.Notes), sj})
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "dry run: nothing is written or started\n")
 	fmt.Fprintf(w, "would write %s: NeMo %s (container %s) %s, %d lines\n", p.ConfigFile, p.Rendered.Release.NeMo,
 		p.Rendered.Release.Tag, what, strings.Count(string(content), "\n"))
-	fmt.Fprintf(w, "would run:\n  %s\n", shellJoin(p.Argv))
+	if dr != nil {
+		fmt.Fprintf(w, "would write %s, the sbatch script that runs on Slurm:\n", dr.ScriptPath)
+		for _, l := range strings.SplitAfter(strings.TrimSuffix(string(dr.Script), "\n"), "\n") {
+			fmt.Fprintf(w, "  %s", strings.TrimSuffix(l, "\n")+"\n")
+		}
+		fmt.Fprintf(w, "would run here (JOBID is the job's ID):\n")
+		for _, c := range dr.Commands {
+			fmt.Fprintf(w, "  %s  # %s\n", shellJoin(c.Argv), c.When)
+		}
+		fmt.Fprintf(w, "job log: %s\n", dr.Log)
+	} else {
+		fmt.Fprintf(w, "would run:\n  %s\n", shellJoin(p.Argv))
+	}
 	fmt.Fprintf(w, "checkpoints: %s\nlog: %s\nreport: %s\n", p.CheckpointDir, p.LogFile, p.ReportMD)
 	for _, pr := range p.Predictions {
 		fmt.Fprintf(w, "predictions: %s\n", pr)
@@ -292,4 +346,81 @@ func printLaunchReport(w io.Writer, rep *nemo.RunReport) {
 	}
 	fmt.Fprintf(w, "log: %s\n", rep.LogFile)
 	fmt.Fprintf(w, "report: %s/%s, %s\n", rep.RunDir, nemo.LaunchReportMD, nemo.LaunchReportJSON)
+}
+
+type slurmDryJSON struct {
+	ScriptPath string              `json:"script_path"`
+	Script     string              `json:"script"`
+	Log        string              `json:"log"`
+	Commands   []nemo.SlurmCommand `json:"commands"`
+}
+
+// slurmLaunch is the Slurm side of nemo launch --slurm: it turns the trainer
+// command into a job, submits it and follows it.
+type slurmLaunch struct {
+	e     *env
+	o     *nemoLaunchOptions
+	c     *nemo.Config
+	slurm nemo.Slurm
+}
+
+func newSlurmLaunch(e *env, o *nemoLaunchOptions, c *nemo.Config) *slurmLaunch {
+	return &slurmLaunch{e: e, o: o, c: c, slurm: nemo.Slurm{Poll: o.slurmPoll}}
+}
+
+// scriptPath is <run dir>/<run.name>.sbatch.
+func (s *slurmLaunch) scriptPath() string {
+	return filepath.Join(nemo.RunDir(s.c), s.c.Run.Name+".sbatch")
+}
+
+// job is the Slurm job that runs argv, with this binary's gpu preflight first
+// on every node.
+func (s *slurmLaunch) job(argv []string, dir string) (nemo.SlurmJob, error) {
+	var pre []string
+	if exe, err := os.Executable(); err == nil {
+		pre = []string{exe, "gpu", "preflight", "--gpus", strconv.Itoa(s.c.Resources.GPUsPerNode)}
+		if !s.o.requireGPU {
+			pre = append(pre, "--allow-no-driver")
+		}
+	} else {
+		s.e.log.Warn("no GPU pre-flight on the nodes: the path of this binary is unknown", "err", err)
+	}
+	return nemo.NewSlurmJob(s.c, argv, nemo.SlurmOptions{Dir: dir, Preflight: pre, Pyxis: s.o.pyxis, NoGRES: s.o.noGRES})
+}
+
+func (s *slurmLaunch) dryRun(argv []string) (*nemo.SlurmDryRun, error) {
+	j, err := s.job(argv, "")
+	if err != nil {
+		return nil, err
+	}
+	return s.slurm.DryRun(j, s.scriptPath())
+}
+
+// start is LaunchOptions.Start: it writes the script, submits it and returns
+// the job, whose log and state changes go to the launch's output and log file
+// (Launch serialises writes to lo.Output with its own).
+func (s *slurmLaunch) start(ctx context.Context, argv []string, lo nemo.LocalOptions) (nemo.Process, error) {
+	j, err := s.job(argv, lo.Dir)
+	if err != nil {
+		return nil, err
+	}
+	out := lo.Output
+	if out == nil {
+		out = io.Discard
+	}
+	if lo.Log != nil {
+		out = io.MultiWriter(out, lo.Log)
+	}
+	p, err := s.slurm.Launch(ctx, j, s.scriptPath(), nemo.FollowConfig{
+		Out: out,
+		OnState: func(st nemo.SlurmStatus) {
+			s.e.log.Info("slurm job", "id", st.ID, "state", st.State, "reason", st.Reason)
+			fmt.Fprintf(out, "%s slurm job %s %s\n", s.e.clock().Format("15:04:05"), st.ID, st.State)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "%s submitted %s as Slurm job %s\n", s.e.clock().Format("15:04:05"), s.scriptPath(), p.ID)
+	return p, nil
 }

@@ -24,7 +24,9 @@ import (
 // the arguments "standin-trainer ..." it runs that hidden command, as the binary
 // does when run.trainer is [sophia-eval, standin-trainer].
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "standin-trainer" {
+	// The test binary stands in for sophia-eval where a test runs it as a
+	// program: as the trainer, and as the GPU pre-flight of a Slurm job.
+	if len(os.Args) > 1 && (os.Args[1] == "standin-trainer" || os.Args[1] == "gpu") {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 		stop()
@@ -143,11 +145,11 @@ func TestNeMoLaunchExitCodes(t *testing.T) {
 		assert.Equal(t, ExitFindings, code)
 		assert.Contains(t, out, "no_driver")
 	})
-	t.Run("slurm", func(t *testing.T) {
+	t.Run("pyxis without slurm", func(t *testing.T) {
 		stderr := &lockedBuffer{}
-		code, _ := runLaunch(t, context.Background(), stderr, "--slurm", launchExample(t))
+		code, _ := runLaunch(t, context.Background(), stderr, "--pyxis", launchExample(t))
 		assert.Equal(t, ExitError, code)
-		assert.Contains(t, stderr.String(), "not wired yet")
+		assert.Contains(t, stderr.String(), "need --slurm")
 	})
 	t.Run("interrupted", func(t *testing.T) {
 		cfg := launchExample(t, "--hang-at=3")
