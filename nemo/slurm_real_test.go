@@ -186,7 +186,8 @@ exit 9
 	require.NoError(t, err, "the trainer got no SIGTERM; log:\n%s", r.log)
 	assert.Equal(t, r.p.ID+"\n", string(termed))
 	assert.Contains(t, r.log.String(), "saving on SIGTERM")
-	assert.Contains(t, states, "RUNNING")
+	// The job ran (it wrote "started"); Wait, called only after Interrupt, may see
+	// it end before its first look, so RUNNING need not be among the states.
 	// The trainer ended on its own after the signal: the job is not CANCELLED.
 	assert.Equal(t, "COMPLETED", states[len(states)-1])
 }

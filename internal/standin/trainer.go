@@ -34,6 +34,7 @@ type trainer struct {
 	monitor     string
 	maxSteps    int64
 	valInterval int64
+	logEvery    int64
 	topK        int64
 	gbs         int64
 	seed        uint64
@@ -72,6 +73,10 @@ func newTrainer(h *hydraConfig, opts Options, stdout, stderr io.Writer) (*traine
 		t.valInterval = t.maxSteps
 	}
 	t.topK = h.int("exp_manager.checkpoint_callback_params.save_top_k", 1)
+	// Lightning logs every trainer.log_every_n_steps steps (and the last one).
+	if t.logEvery = h.int("trainer.log_every_n_steps", 1); t.logEvery < 1 {
+		t.logEvery = 1
+	}
 	t.gbs = h.int("model.global_batch_size", 1)
 	t.seed = uint64(h.int("model.seed", 1234))
 	t.rank = h.int("model.peft.lora_tuning.adapter_dim", 32)
@@ -140,8 +145,10 @@ func (t *trainer) run(ctx context.Context) int {
 		}
 		t.step++
 		step := t.step
-		t.printf("Epoch 0: step %d/%d, reduced_train_loss=%.3f, lr=%g, global_step=%d, consumed_samples=%.1f\n",
-			step, t.maxSteps, t.trainLoss(step), t.h.float("model.optim.lr", 1e-4), step, t.consumed(step))
+		if step%t.logEvery == 0 || step == t.maxSteps {
+			t.printf("Epoch 0: step %d/%d, reduced_train_loss=%.3f, lr=%g, global_step=%d, consumed_samples=%.1f\n",
+				step, t.maxSteps, t.trainLoss(step), t.h.float("model.optim.lr", 1e-4), step, t.consumed(step))
+		}
 		if step%t.valInterval == 0 || step == t.maxSteps {
 			t.valLoss = t.validationLoss(step)
 			if err := t.save(step); err != nil {

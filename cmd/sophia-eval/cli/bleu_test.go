@@ -155,24 +155,12 @@ func TestBLEUStreamingMatchesInMemory(t *testing.T) {
 	}
 }
 
-func TestVersionAndDemo(t *testing.T) {
+func TestVersionAndUsage(t *testing.T) {
 	code, out, _ := runCLI(t, "", "version")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "sacreBLEU 2.6.0")
 
-	code, out, stderr := runCLI(t, "", "demo")
-	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, out, "fine-tuned  BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = ")
-	code, out, _ = runCLI(t, "", "demo", "--format", "json")
-	require.Equal(t, 0, code)
-	var v map[string]any
-	require.NoError(t, json.Unmarshal([]byte(out), &v))
-	assert.Greater(t, v["bleu_finetuned"], v["bleu_baseline"])
-	assert.Greater(t, v["rougeL_finetuned"], v["rougeL_baseline"])
-	assert.Equal(t, 20.0, v["n_wins"].(float64)+v["n_wins_base"].(float64)+v["n_draws"].(float64))
-	assert.Greater(t, v["win_rate"], 50.0)
-
-	code, _, stderr = runCLI(t, "", "bleu", "--no-such-flag")
+	code, _, stderr := runCLI(t, "", "bleu", "--no-such-flag")
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, stderr, "unknown flag")
 }
