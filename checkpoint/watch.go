@@ -135,7 +135,10 @@ func (c *WatchConfig) check() error {
 // compared with the latest valid one before it, ordered by the step in the names
 // (checkpoints of the same step, like a -last copy, are never compared with each
 // other), else by consumed samples, else by modification time; -EMA checkpoints
-// are compared only with -EMA checkpoints. A checkpoint whose size or time
+// are compared only with -EMA checkpoints. A checkpoint with neither a step nor
+// consumed samples in its name that follows stepped ones (the <name>.nemo export
+// at the end of a NeMo run) is expected to hold the last weights: its comparison
+// has no weights_unchanged warning. A checkpoint whose size or time
 // changes after it was processed is processed again.
 //
 // fn is called on Watch's goroutine, one event at a time, and may be nil; Watch
@@ -403,7 +406,13 @@ func (w *watcher) process(ctx context.Context, e *watchEntry) error {
 			}
 		}
 		if base != nil {
-			w.emit(e, Event{Kind: EventCompared, Report: rep, Diff: Compare(base.rep, rep, w.c.Diff)})
+			d := Compare(base.rep, rep, w.c.Diff)
+			if e.order.group == 2 && base.order.group != 2 {
+				// An export without a step (the <name>.nemo NeMo writes at the end)
+				// holds the last checkpoint's weights: unchanged is what it should be.
+				d.Findings = slices.DeleteFunc(d.Findings, func(f Finding) bool { return f.Code == CodeWeightsUnchanged })
+			}
+			w.emit(e, Event{Kind: EventCompared, Report: rep, Diff: d})
 		}
 	}
 	if rep.Valid() && len(rep.Tensors) > 0 {

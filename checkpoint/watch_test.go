@@ -158,6 +158,32 @@ func TestWatchOnce(t *testing.T) {
 		"checkpoint-300", nemoCkpt(400) + ".ckpt", "megatron_gpt.nemo", "checkpoint-500"}, found)
 }
 
+// An export without a step written after the stepped checkpoints (NeMo's
+// <name>.nemo at the end) is compared with the last one, and its identical weights
+// are no warning; identical weights between two steps still are.
+func TestWatchFinalExport(t *testing.T) {
+	dir := t.TempDir()
+	w := []stfile.Tensor{f32T("lora_A", 1, 2), f32T("lora_B", 0.1, 0.2)}
+	writeST(t, filepath.Join(dir, nemoCkpt(100)+".ckpt"), w...)
+	writeST(t, filepath.Join(dir, nemoCkpt(200)+".ckpt"), w...)
+	writeST(t, filepath.Join(dir, "final.safetensors"), w...)
+	var log eventLog
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, Watch(ctx, dir, WatchConfig{Interval: 10 * time.Millisecond, Once: true, Config: Config{Workers: 1}}, log.add))
+	compared := map[string]*DiffReport{}
+	for _, e := range log.of(EventCompared) {
+		compared[filepath.Base(e.Path)] = e.Diff
+	}
+	require.Len(t, compared, 2)
+	assert.Equal(t, []string{CodeWeightsUnchanged}, findingCodes(compared[nemoCkpt(200)+".ckpt"].Findings))
+	d := compared["final.safetensors"]
+	require.NotNil(t, d)
+	assert.Contains(t, d.Prev.Path, "step=200")
+	assert.Empty(t, d.Findings)
+	assert.Equal(t, 2, d.Summary.Unchanged)
+}
+
 func TestWatchEmptyOnce(t *testing.T) {
 	calls := 0
 	err := Watch(context.Background(), t.TempDir(), WatchConfig{Once: true}, func(Event) { calls++ })

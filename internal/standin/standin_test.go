@@ -91,9 +91,16 @@ func TestRunHappy(t *testing.T) {
 	require.Equal(t, 0, code, "stderr: %s", errb.String())
 
 	// Steps 2, 4 and 6 were saved; the top 2 by loss (decreasing) are kept, and the
-	// -last copy of step 6. No marker is left.
+	// -last copy of step 6; at the end the adapter as run.nemo. No marker is left.
 	names := listCkpts(t, ckpt)
-	require.Len(t, names, 3, "%v", names)
+	require.Len(t, names, 4, "%v", names)
+	require.Equal(t, "run.nemo", names[3])
+	rep, err := checkpoint.ValidatePath(context.Background(), filepath.Join(ckpt, "run.nemo"), checkpoint.Config{})
+	require.NoError(t, err)
+	assert.True(t, rep.Valid(), "%v", rep.Err())
+	assert.Equal(t, checkpoint.KindNeMo, rep.Kind)
+	assert.Len(t, rep.Tensors, 8)
+	names = names[:3]
 	re := regexp.MustCompile(`^run--val_loss=\d\.\d{3}-step=(\d+)-consumed_samples=(\d+\.0)(-last)?\.ckpt$`)
 	var steps []string
 	for _, n := range names {

@@ -1,6 +1,7 @@
 package standin
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Shape of the stand-in model: the adapters sit on layers of this width.
@@ -204,6 +207,12 @@ func (t *trainer) run(ctx context.Context) int {
 		return 0
 	}
 	t.printf("`Trainer.fit` stopped: `max_steps=%d` reached.\n", t.maxSteps)
+	if t.h.bool("exp_manager.checkpoint_callback_params.save_nemo_on_train_end", true) {
+		if err := t.saveNeMo(); err != nil {
+			fmt.Fprintf(t.stderr, "standin: saving the .nemo adapter: %v\n", err)
+			return 1
+		}
+	}
 	if err := t.writePredictions(); err != nil {
 		fmt.Fprintf(t.stderr, "standin: writing predictions: %v\n", err)
 		return 1
@@ -511,4 +520,52 @@ func (t *trainer) checkpoint(step int64) (*lightningCheckpoint, error) {
 		t.printf("[stand-in] writing a NaN into %s at step %d\n", c.tensors[0].name, step)
 	}
 	return c, nil
+}
+
+// saveNeMo writes <checkpoints>/<name>.nemo at the end of training, as NeMo's
+// save_nemo_on_train_end does for a PEFT run: a tar archive of
+// ./model_config.yaml (the config's model section) and ./model_weights.ckpt (the
+// adapter's weights at the last step; NeMo stores the bare state dict, the
+// stand-in its Lightning checkpoint). It is written to a temporary name and
+// renamed, so a reader never sees half of it.
+func (t *trainer) saveNeMo() error {
+	model, _ := t.h.lookup("model")
+	cfg, err := yaml.Marshal(model)
+	if err != nil {
+		return err
+	}
+	c, err := t.checkpoint(t.step)
+	if err != nil {
+		return err
+	}
+	var weights bytes.Buffer
+	if err := writeTorchZip(&weights, "model_weights", c); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{{"./model_config.yaml", cfg}, {"./model_weights.ckpt", weights.Bytes()}} {
+		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Format: tar.FormatGNU}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(m.data); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	path := filepath.Join(t.ckptDir, t.name+".nemo")
+	tmp := filepath.Join(t.ckptDir, "."+t.name+".nemo.tmp")
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	t.printf("[NeMo I] Model %s was successfully saved to %s\n", t.name, path)
+	return nil
 }
