@@ -11,10 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/schema"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -22,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/sophia-ai/sophia-eval/internal/atomicfile"
+	"github.com/sophia-ai/sophia-eval/internal/pqwrite"
 )
 
 // Names of the files WriteFiles writes, and the directory the runbook keeps them in.
@@ -214,119 +211,37 @@ func (r *ScoreReport) WriteJSON(w io.Writer) error {
 // T_baseline (F-measure), and outcome (the win-rate outcome from the fine-tuned
 // side). Baseline columns and outcome are null where there is no value.
 func (r *ScoreReport) WriteParquet(w io.Writer) error {
-	str := func(name string) schema.Node {
-		n, err := schema.NewPrimitiveNodeLogical(name, parquet.Repetitions.Optional, schema.StringLogicalType{}, parquet.Types.ByteArray, -1, -1)
-		if err != nil {
-			panic(err) // fixed names and types
-		}
-		return n
-	}
-	prim := func(name string, rep parquet.Repetition, t parquet.Type) schema.Node {
-		n, err := schema.NewPrimitiveNode(name, rep, t, -1, -1)
-		if err != nil {
-			panic(err) // fixed names and types
-		}
-		return n
-	}
-	dbl := func(name string, optional bool) schema.Node {
-		rep := parquet.Repetitions.Required
-		if optional {
-			rep = parquet.Repetitions.Optional
-		}
-		return prim(name, rep, parquet.Types.Double)
-	}
 	items := r.PerItem
-	type col struct {
-		node schema.Node
-		get  func(*ItemScore) (float64, bool)
-	}
-	cols := []col{
-		{dbl("bleu_finetuned", false), func(it *ItemScore) (float64, bool) { return it.BLEU, true }},
-		{dbl("bleu_baseline", true), func(it *ItemScore) (float64, bool) { return it.BaselineBLEU, r.Baseline != "" }},
-	}
-	for k, t := range r.RougeTypes {
-		cols = append(cols,
-			col{dbl(t+"_finetuned", false), func(it *ItemScore) (float64, bool) { return it.Rouge[k], true }},
-			col{dbl(t+"_baseline", true), func(it *ItemScore) (float64, bool) {
-				if it.BaselineRouge == nil {
-					return 0, false
-				}
-				return it.BaselineRouge[k], true
-			}})
-	}
-	cols = append(cols, col{dbl("outcome", true), func(it *ItemScore) (float64, bool) { return it.Outcome, !math.IsNaN(it.Outcome) }})
-
-	fields := schema.FieldList{str("id"), prim("line", parquet.Repetitions.Required, parquet.Types.Int64)}
-	for _, c := range cols {
-		fields = append(fields, c.node)
-	}
-	root, err := schema.NewGroupNode("schema", parquet.Repetitions.Required, fields, -1)
-	if err != nil {
-		return err
-	}
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
-	// The Parquet writer closes a sink that is an io.Closer; the file is the
-	// caller's to sync and close.
-	pw, err := file.NewParquetWriterWithError(struct{ io.Writer }{w}, root, file.WithWriterProps(props))
-	if err != nil {
-		return err
-	}
-	rg, err := pw.AppendRowGroupChecked()
-	if err != nil {
-		return err
-	}
 	n := len(items)
-	cw, err := rg.NextColumn()
-	if err != nil {
-		return err
-	}
-	ids := make([]parquet.ByteArray, 0, n)
-	defs := make([]int16, n)
+	ids, hasID, lines := make([]string, n), make([]bool, n), make([]int64, n)
 	for i := range items {
-		if items[i].ID != "" {
-			ids = append(ids, parquet.ByteArray(items[i].ID))
-			defs[i] = 1
-		}
+		ids[i], hasID[i], lines[i] = items[i].ID, items[i].ID != "", items[i].Line
 	}
-	if _, err := cw.(*file.ByteArrayColumnChunkWriter).WriteBatch(ids, defs, nil); err != nil {
-		return err
-	}
-	if cw, err = rg.NextColumn(); err != nil {
-		return err
-	}
-	lines := make([]int64, n)
-	for i := range items {
-		lines[i] = items[i].Line
-	}
-	if _, err := cw.(*file.Int64ColumnChunkWriter).WriteBatch(lines, nil, nil); err != nil {
-		return err
-	}
-	vals := make([]float64, 0, n)
-	for _, c := range cols {
-		if cw, err = rg.NextColumn(); err != nil {
-			return err
-		}
-		vals = vals[:0]
+	cols := []pqwrite.Column{pqwrite.String("id", ids, hasID), pqwrite.Int64("line", lines, nil)}
+	// dbl is a column of get's values, optional when some item may have none.
+	dbl := func(name string, optional bool, get func(*ItemScore) (float64, bool)) {
+		vals, ok := make([]float64, n), make([]bool, n)
 		for i := range items {
-			v, ok := c.get(&items[i])
-			defs[i] = 0
-			if ok {
-				vals = append(vals, v)
-				defs[i] = 1
+			vals[i], ok[i] = get(&items[i])
+		}
+		if !optional {
+			ok = nil
+		}
+		cols = append(cols, pqwrite.Float64(name, vals, ok))
+	}
+	dbl("bleu_finetuned", false, func(it *ItemScore) (float64, bool) { return it.BLEU, true })
+	dbl("bleu_baseline", true, func(it *ItemScore) (float64, bool) { return it.BaselineBLEU, r.Baseline != "" })
+	for k, t := range r.RougeTypes {
+		dbl(t+"_finetuned", false, func(it *ItemScore) (float64, bool) { return it.Rouge[k], true })
+		dbl(t+"_baseline", true, func(it *ItemScore) (float64, bool) {
+			if it.BaselineRouge == nil {
+				return 0, false
 			}
-		}
-		d := defs
-		if c.node.RepetitionType() == parquet.Repetitions.Required {
-			d = nil
-		}
-		if _, err := cw.(*file.Float64ColumnChunkWriter).WriteBatch(vals, d, nil); err != nil {
-			return err
-		}
+			return it.BaselineRouge[k], true
+		})
 	}
-	if err := rg.Close(); err != nil {
-		return err
-	}
-	return pw.Close()
+	dbl("outcome", true, func(it *ItemScore) (float64, bool) { return it.Outcome, !math.IsNaN(it.Outcome) })
+	return pqwrite.Write(w, cols...)
 }
 
 // WritePlot draws the bootstrap distribution of each metric's difference (of its
