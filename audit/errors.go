@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/sophia-ai/sophia-eval/internal/severity"
 )
 
 // Sentinels wrapped by the Err of every [Finding]; test with errors.Is.
@@ -26,28 +28,15 @@ var (
 )
 
 // Severity says how serious a finding is.
-type Severity uint8
+// Its String is "warning" or "error", and it marshals as that text.
+type Severity = severity.Level
 
 const (
 	// Warning: personal data, which may be legitimate in the data.
-	Warning Severity = 1
+	Warning = severity.Warning
 	// Error: a secret or a contaminated evaluation item.
-	Error Severity = 2
+	Error = severity.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return fmt.Sprintf("Severity(%d)", uint8(s))
-}
-
-// MarshalText encodes s as its String.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Finding is one problem found in the data.
 type Finding struct {

@@ -3,6 +3,8 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sophia-ai/sophia-eval/internal/severity"
 )
 
 // Sentinels of the safetensors rules, in the order the reference reader
@@ -32,29 +34,16 @@ var (
 )
 
 // Severity says whether a finding makes a checkpoint invalid.
-type Severity uint8
+// Its String is "warning" or "error", and it marshals as that text.
+type Severity = severity.Level
 
 const (
 	// Warning: the reference loaders accept it, but it is suspicious or against the
 	// specification.
-	Warning Severity = 1
+	Warning = severity.Warning
 	// Error: the checkpoint is invalid (exit status 2 of sophia-eval checkpoint verify).
-	Error Severity = 2
+	Error = severity.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return fmt.Sprintf("Severity(%d)", uint8(s))
-}
-
-// MarshalText encodes s as its String.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Finding is one problem found in a checkpoint.
 type Finding struct {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sophia-ai/sophia-eval/internal/severity"
 )
 
 // Sentinels of the pre-flight checks. Each finding wraps exactly one; test with
@@ -28,28 +30,15 @@ var (
 )
 
 // Severity says whether a finding fails the pre-flight.
-type Severity uint8
+// Its String is "warning" or "error", and it marshals as that text.
+type Severity = severity.Level
 
 const (
 	// Warning: the run can start, but something deserves a look.
-	Warning Severity = 1
+	Warning = severity.Warning
 	// Error: a hard check failed (exit status 2 of sophia-eval gpu preflight).
-	Error Severity = 2
+	Error = severity.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return fmt.Sprintf("Severity(%d)", uint8(s))
-}
-
-// MarshalText encodes s as its String.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Finding is one problem found by the pre-flight.
 type Finding struct {

@@ -3,6 +3,8 @@ package nemo
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sophia-ai/sophia-eval/internal/severity"
 )
 
 // Sentinels of the checks. Each Finding wraps exactly one; test with errors.Is.
@@ -52,28 +54,15 @@ const (
 )
 
 // Severity says whether a finding fails the check.
-type Severity uint8
+// Its String is "warning" or "error", and it marshals as that text.
+type Severity = severity.Level
 
 const (
 	// Warning: legal but suspicious; does not change the exit status.
-	Warning Severity = 1
+	Warning = severity.Warning
 	// Error: a hard check failed (exit status 2 of sophia-eval nemo check).
-	Error Severity = 2
+	Error = severity.Error
 )
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return fmt.Sprintf("Severity(%d)", uint8(s))
-}
-
-// MarshalText encodes s as its String.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Finding is one problem found in a lora.yaml or the files it names.
 type Finding struct {
