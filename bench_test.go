@@ -233,3 +233,27 @@ func BenchmarkCheckpointVerify(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAcceptance runs the acceptance step as the runbook does, "sophia-eval
+// score" (BLEU, ROUGE-L and win rate of the fine-tuned system against the
+// baseline, 1000 paired bootstrap resamples, all four output files) and
+// "sophia-eval sample" (the 50-item review sample), on the 10 000-line corpus:
+// the hypotheses as the fine-tuned predictions, the second system as the
+// baseline. The bytes per operation are those of the three files.
+func BenchmarkAcceptance(b *testing.B) {
+	const (
+		hyp  = benchcorpus.HypFile
+		ref  = benchcorpus.RefFile
+		sys2 = benchcorpus.Sys2File
+	)
+	b.Run("score", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineTestLines, false)
+		out := b.TempDir()
+		runPipeline(b, c.InputBytes()+linesBytes(c.Sys2), "score", f[hyp], "--references", f[ref], "--baseline", f[sys2], "--out-dir", out)
+	})
+	b.Run("sample", func(b *testing.B) {
+		f, c := pipelineFiles(b, pipelineTestLines, false)
+		out := filepath.Join(b.TempDir(), "finetune_reviews.md")
+		runPipeline(b, c.InputBytes()+linesBytes(c.Sys2), "sample", f[hyp], "--references", f[ref], "--baseline", f[sys2], "--out", out)
+	})
+}
