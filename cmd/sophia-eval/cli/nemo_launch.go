@@ -235,6 +235,7 @@ func nemoLaunchDryRun(cmd *cobra.Command, e *env, o *nemoLaunchOptions, c *nemo.
 		return writeJSONLine(e.stdout, struct {
 			ConfigFile    string        `json:"config_file"`
 			ConfigBytes   int           `json:"config_bytes"`
+			Config        string        `json:"config"`
 			Argv          []string      `json:"argv"`
 			Command       string        `json:"command"`
 			RunDir        string        `json:"run_dir"`
@@ -245,18 +246,17 @@ func nemoLaunchDryRun(cmd *cobra.Command, e *env, o *nemoLaunchOptions, c *nemo.
 			Predictions   []string      `json:"predictions"`
 			Notes         []string      `json:"notes"`
 			Slurm         *slurmDryJSON `json:"slurm,omitempty"`
-		}{p.ConfigFile, len(content), p.Argv, shellJoin(p.Argv), p.RunDir, p.CheckpointDir, p.LogFile,
+		}{p.ConfigFile, len(content), string(content), p.Argv, shellJoin(p.Argv), p.RunDir, p.CheckpointDir, p.LogFile,
 			p.ReportJSON, p.ReportMD, nonNil(p.Predictions), nonNil(p.Rendered.Notes), sj})
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "dry run: nothing is written or started\n")
-	fmt.Fprintf(w, "would write %s: NeMo %s (container %s) %s, %d lines\n", p.ConfigFile, p.Rendered.Release.NeMo,
+	fmt.Fprintf(w, "would write %s: NeMo %s (container %s) %s, %d lines:\n", p.ConfigFile, p.Rendered.Release.NeMo,
 		p.Rendered.Release.Tag, what, strings.Count(string(content), "\n"))
+	printIndented(w, content)
 	if dr != nil {
 		fmt.Fprintf(w, "would write %s, the sbatch script that runs on Slurm:\n", dr.ScriptPath)
-		for _, l := range strings.SplitAfter(strings.TrimSuffix(string(dr.Script), "\n"), "\n") {
-			fmt.Fprintf(w, "  %s", strings.TrimSuffix(l, "\n")+"\n")
-		}
+		printIndented(w, dr.Script)
 		fmt.Fprintf(w, "would run here (JOBID is the job's ID):\n")
 		for _, c := range dr.Commands {
 			fmt.Fprintf(w, "  %s  # %s\n", shellJoin(c.Argv), c.When)
@@ -423,4 +423,11 @@ func (s *slurmLaunch) start(ctx context.Context, argv []string, lo nemo.LocalOpt
 	}
 	fmt.Fprintf(out, "%s submitted %s as Slurm job %s\n", s.e.clock().Format("15:04:05"), s.scriptPath(), p.ID)
 	return p, nil
+}
+
+// printIndented prints text indented by two spaces, a line at a time.
+func printIndented(w io.Writer, text []byte) {
+	for _, l := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 }

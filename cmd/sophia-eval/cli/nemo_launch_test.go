@@ -176,6 +176,9 @@ func TestNeMoLaunchDryRun(t *testing.T) {
 	require.Equal(t, ExitOK, code, stderr.String())
 	assert.Contains(t, stdout, fmt.Sprintf("would write %s: NeMo 2.0.0rc1 (container 24.07) Hydra config for megatron_gpt_finetuning.py, ", out))
 	assert.Contains(t, stdout, "standin-trainer /opt/NeMo/examples/nlp/language_modeling/tuning/megatron_gpt_finetuning.py --config-path="+filepath.Dir(out)+" --config-name=sophia_lora exp_manager.resume_if_exists=true exp_manager.resume_ignore_no_checkpoint=true\n")
+	// The config it would write is printed whole.
+	assert.Contains(t, stdout, "\n  exp_manager:\n")
+	assert.Contains(t, stdout, "\n    max_steps: 6\n")
 	assert.NoFileExists(t, out)
 	assert.NoDirExists(t, runDir(cfg))
 
@@ -184,8 +187,10 @@ func TestNeMoLaunchDryRun(t *testing.T) {
 	var j struct {
 		Argv        []string `json:"argv"`
 		Predictions []string `json:"predictions"`
+		Config      string   `json:"config"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &j))
+	assert.Contains(t, j.Config, "\n  max_steps: 6\n")
 	assert.Equal(t, "standin-trainer", j.Argv[1])
 	assert.Len(t, j.Predictions, 1)
 }
