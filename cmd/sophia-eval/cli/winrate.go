@@ -114,8 +114,8 @@ type winrateResult struct {
 }
 
 func runWinrate(ctx context.Context, e *env, o *winrateOptions) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	if o.bootstrap < 0 {
 		return fmt.Errorf("invalid --bootstrap %d: want 0 (none) or a number of resamples", o.bootstrap)
@@ -390,16 +390,17 @@ type ratingJSON struct {
 func runRatings(ctx context.Context, e *env, o *winrateOptions, cs []winrate.Comparison, bt *winrate.Battles) error {
 	var models []winrate.Rating
 	var predict func(a, b float64) float64
+	base := math.NaN()
+	rounds := o.bootstrap
+	if rounds == 0 {
+		rounds = 100
+	}
 	if o.elo {
 		var err error
 		if models, err = winrate.OnlineElo(cs, winrate.EloConfig{}); err != nil {
 			return err
 		}
 	} else {
-		rounds := o.bootstrap
-		if rounds == 0 {
-			rounds = 100
-		}
 		r, err := winrate.FitBattles(ctx, bt, winrate.RatingConfig{
 			Anchor: o.anchor, AnchorRating: o.anchorRating, Rounds: rounds, Confidence: o.confidence, Seed: o.seed,
 		})
@@ -415,16 +416,12 @@ func runRatings(ctx context.Context, e *env, o *winrateOptions, cs []winrate.Com
 				fmt.Fprintf(e.stderr, "sophia-eval: warning: anchor %q has no battles; ratings are not anchored\n", o.anchor)
 			}
 		}
-	}
-	base := math.NaN()
-	if o.baseline != "" && predict != nil {
-		for _, m := range models {
-			if m.Model == o.baseline {
-				base = m.Rating
+		if o.baseline != "" {
+			m, ok := r.Find(o.baseline)
+			if !ok {
+				return fmt.Errorf("baseline %q has no battles", o.baseline)
 			}
-		}
-		if math.IsNaN(base) {
-			return fmt.Errorf("baseline %q has no battles", o.baseline)
+			base = m.Rating
 		}
 	}
 	if o.format == "json" {
@@ -468,10 +465,6 @@ func runRatings(ctx context.Context, e *env, o *winrateOptions, cs []winrate.Com
 	if o.elo {
 		fmt.Fprintln(w, "\nonline Elo (K 4, scale 400, base 10, initial 1000), battles in file order")
 	} else {
-		rounds := o.bootstrap
-		if rounds == 0 {
-			rounds = 100
-		}
 		fmt.Fprintf(w, "\nBradley-Terry (scale 400, base 10, average 1000); %s %% intervals from %d bootstrap rounds, seed %d\n",
 			strconv.FormatFloat(100*o.confidence, 'f', -1, 64), rounds, o.seed)
 	}
