@@ -82,8 +82,9 @@ func (sc *Scorer) Bootstrap(ctx context.Context, outcomes []float64) (Interval, 
 	} else {
 		resample = func(g *xoshiro) float64 { return gatherSum(outcomes, g) }
 	}
-	err := parallelResamples(ctx, sc.c.Workers, sc.c.Seed, rates, func(g *xoshiro) float64 {
-		return 100 * resample(g) / float64(n)
+	err := parallelRounds(ctx, sc.c.Workers, len(rates), resampleChunk, sc.c.Seed, func(_, b int, g *xoshiro) error {
+		rates[b] = 100 * resample(g) / float64(n)
+		return nil
 	})
 	if err != nil {
 		return Interval{}, err
@@ -96,15 +97,6 @@ func (sc *Scorer) Bootstrap(ctx context.Context, outcomes []float64) (Interval, 
 // resampleChunk is the number of resamples a worker takes at a time, between
 // checks of ctx.
 const resampleChunk = 16
-
-// parallelResamples sets out[b] = f(g) for every resample b, g seeded with seed
-// and b, on up to workers goroutines (0 = GOMAXPROCS; 1 = the caller's only).
-func parallelResamples(ctx context.Context, workers int, seed uint64, out []float64, f func(*xoshiro) float64) error {
-	return parallelRounds(ctx, workers, len(out), resampleChunk, seed, func(_, b int, g *xoshiro) error {
-		out[b] = f(g)
-		return nil
-	})
-}
 
 // parallelRounds calls f(w, b, g) for every round b in [0, rounds), g seeded
 // with seed and b, on up to workers goroutines (0 = GOMAXPROCS; 1 = the
