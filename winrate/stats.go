@@ -17,8 +17,6 @@ type Stats struct {
 	// Wins, Losses and Ties count outcomes above, below and exactly at 0.5
 	// (AlpacaEval's n_wins, n_wins_base and n_draws).
 	Wins, Losses, Ties int64
-	// Continuous counts outcomes other than 0, 0.5 and 1.
-	Continuous int64
 
 	sum, sumSq pyfloat.ExactSum
 }
@@ -34,9 +32,6 @@ func (s *Stats) Add(outcome float64) {
 	default:
 		s.Ties++
 	}
-	if outcome != 0 && outcome != 0.5 && outcome != 1 {
-		s.Continuous++
-	}
 	s.sum.Add(outcome)
 	s.sumSq.Add(outcome * outcome)
 }
@@ -47,7 +42,6 @@ func (s *Stats) Merge(o Stats) {
 	s.Wins += o.Wins
 	s.Losses += o.Losses
 	s.Ties += o.Ties
-	s.Continuous += o.Continuous
 	s.sum.Merge(o.sum)
 	s.sumSq.Merge(o.sumSq)
 }
