@@ -131,10 +131,10 @@ type battleSet struct {
 	total   float64
 }
 
+// triple is a distinct (a, b, y) with its count n.
 type triple struct {
-	a, b int32
-	y    float64
-	n    float64
+	tripleKey
+	n float64
 }
 
 // Battles accumulates battles for [FitBattles] as counts of distinct (model,
@@ -181,7 +181,7 @@ func (bt *Battles) Add(c Comparison) error {
 	if !ok {
 		j = len(bs.trip)
 		bt.at[k] = j
-		bs.trip = append(bs.trip, triple{a: k.a, b: k.b, y: k.y})
+		bs.trip = append(bs.trip, triple{tripleKey: k})
 	}
 	bs.trip[j].n++
 	bs.battles[k.a]++
