@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 )
 
 // maxJSONDoc bounds the JSON side files of a layout (a sharded index, an adapter
@@ -66,15 +65,7 @@ func parseJSONObject(data []byte, base int64) ([]jsonMember, *jsonPosError) {
 		line, col := lineCol(data, off)
 		return &jsonPosError{Offset: base + off, Line: line, Col: col, Err: err}
 	}
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, n := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
+	if off := invalidUTF8(data); off >= 0 {
 		return nil, fail(int64(off), errors.New("invalid UTF-8"))
 	}
 	// Unmarshal checks the whole document first and reports the offset after the
