@@ -4,9 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -250,11 +248,10 @@ func validateTorchAt(ctx context.Context, ra io.ReaderAt, size int64, c Config) 
 		warnedDType: map[string]bool{},
 	}
 	if c.Hash {
-		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(ra, 0, size)); err != nil {
+		var err error
+		if z.rep.SHA256, err = sectionSHA256(ra, size); err != nil {
 			return nil, nil, err
 		}
-		z.rep.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
 	err := z.run(ctx)
 	if err == nil {
