@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"os"
 	"runtime"
 	"sort"
 	"strconv"
@@ -65,23 +64,10 @@ var torchLegacyMagic = []byte{0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x
 // it. Findings name the zip member in File and give offsets inside that member. A
 // pre-1.6 (non-zip) torch.save file is reported as legacy and not read.
 func validateTorchZip(ctx context.Context, path string, c Config) (*Report, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	rep, _, err := validateTorchAt(ctx, f, fi.Size(), c)
-	if rep != nil {
-		rep.Path = path
-	}
-	if err != nil {
-		return rep, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return rep, nil
+	return validateFileWith(ctx, path, c, func(ctx context.Context, ra io.ReaderAt, size int64, c Config) (*Report, error) {
+		rep, _, err := validateTorchAt(ctx, ra, size, c)
+		return rep, err
+	})
 }
 
 // torchDType is an element type of torch storages and tensors.
