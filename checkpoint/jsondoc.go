@@ -38,19 +38,19 @@ func (e *jsonPosError) Unwrap() error { return e.Err }
 // errJSONNotObject is the cause when a document's top-level value is no object.
 var errJSONNotObject = errors.New("top-level value is not a JSON object")
 
-// readJSONDoc reads a small JSON file, refusing one larger than maxJSONDoc. The
+// readFileLimit reads a small file, refusing one larger than limit bytes. The
 // error is non-nil when the file cannot be read; tooLarge reports the size limit.
-func readJSONDoc(path string) (data []byte, tooLarge bool, err error) {
+func readFileLimit(path string, limit int64) (data []byte, tooLarge bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false, err
 	}
 	defer f.Close()
-	data, err = io.ReadAll(io.LimitReader(f, maxJSONDoc+1))
+	data, err = io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if len(data) > maxJSONDoc {
+	if int64(len(data)) > limit {
 		return nil, true, nil
 	}
 	return data, false, nil
