@@ -54,20 +54,29 @@ type jsonError struct {
 
 func (e *jsonError) Error() string { return e.msg }
 
+// invalidUTF8 returns the offset of the first byte of b that is not valid UTF-8,
+// or -1 when b is valid.
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	pos := 0
+	for pos < len(b) {
+		r, size := utf8.DecodeRune(b[pos:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		pos += size
+	}
+	return pos
+}
+
 // ParseHeader parses the header text b (the n bytes after the 8-byte length) with
 // the reference reader's rules: UTF-8, then exactly one JSON object as the Rust
 // crate's serde definition accepts it. On failure the returned Finding wraps
 // ErrHeaderUTF8 or ErrHeaderJSON and its offset counts from the start of the file.
 func ParseHeader(b []byte) (*Header, *Finding) {
-	if !utf8.Valid(b) {
-		pos := 0
-		for pos < len(b) {
-			r, size := utf8.DecodeRune(b[pos:])
-			if r == utf8.RuneError && size <= 1 {
-				break
-			}
-			pos += size
-		}
+	if pos := invalidUTF8(b); pos >= 0 {
 		f := newFinding(Error, CodeHeaderUTF8, "", 8+int64(pos), ErrHeaderUTF8,
 			"header is not valid UTF-8: invalid byte 0x%02x", b[pos])
 		return nil, &f

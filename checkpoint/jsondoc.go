@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 )
 
 // maxJSONDoc bounds the JSON side files of a layout (a sharded index, an adapter
@@ -39,19 +38,19 @@ func (e *jsonPosError) Unwrap() error { return e.Err }
 // errJSONNotObject is the cause when a document's top-level value is no object.
 var errJSONNotObject = errors.New("top-level value is not a JSON object")
 
-// readJSONDoc reads a small JSON file, refusing one larger than maxJSONDoc. The
+// readFileLimit reads a small file, refusing one larger than limit bytes. The
 // error is non-nil when the file cannot be read; tooLarge reports the size limit.
-func readJSONDoc(path string) (data []byte, tooLarge bool, err error) {
+func readFileLimit(path string, limit int64) (data []byte, tooLarge bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false, err
 	}
 	defer f.Close()
-	data, err = io.ReadAll(io.LimitReader(f, maxJSONDoc+1))
+	data, err = io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if len(data) > maxJSONDoc {
+	if int64(len(data)) > limit {
 		return nil, true, nil
 	}
 	return data, false, nil
@@ -66,15 +65,7 @@ func parseJSONObject(data []byte, base int64) ([]jsonMember, *jsonPosError) {
 		line, col := lineCol(data, off)
 		return &jsonPosError{Offset: base + off, Line: line, Col: col, Err: err}
 	}
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, n := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
+	if off := invalidUTF8(data); off >= 0 {
 		return nil, fail(int64(off), errors.New("invalid UTF-8"))
 	}
 	// Unmarshal checks the whole document first and reports the offset after the

@@ -233,6 +233,15 @@ func fileKind(name string) string {
 	return "other"
 }
 
+// sectionSHA256 returns the hex SHA-256 of the first size bytes of ra.
+func sectionSHA256(ra io.ReaderAt, size int64) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(ra, 0, size)); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // sha256File returns the hex SHA-256 and the size of the file at p.
 func sha256File(ctx context.Context, p string) (string, int64, error) {
 	f, err := os.Open(p)

@@ -5,8 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -135,11 +133,10 @@ func (r *countingReader) Read(p []byte) (int, error) {
 
 func (a *nemoArchive) run(ctx context.Context) error {
 	if a.c.Hash {
-		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(a.file, 0, a.size)); err != nil {
+		var err error
+		if a.rep.SHA256, err = sectionSHA256(a.file, a.size); err != nil {
 			return err
 		}
-		a.rep.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
 	var head [2]byte
 	n, err := a.file.ReadAt(head[:], 0)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -149,22 +148,11 @@ func validateTorchMember(ctx context.Context, rep *Report, p, name string, c Con
 
 // readLimited reads a file of at most limit bytes; ok is false when it is absent.
 func readLimited(p string, limit int64) (b []byte, ok bool, tooLarge bool, err error) {
-	f, err := os.Open(p)
+	b, tooLarge, err = readFileLimit(p, limit)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, false, nil
 	}
-	if err != nil {
-		return nil, false, false, err
-	}
-	defer f.Close()
-	b, err = io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, false, false, fmt.Errorf("reading %s: %w", p, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, false, true, nil
-	}
-	return b, true, false, nil
+	return b, err == nil && !tooLarge, tooLarge, err
 }
 
 func validateNeMo2Weights(ctx context.Context, rep *Report, weights string, c Config) error {

@@ -212,7 +212,7 @@ func (s *moduleSel) matches(module string) bool {
 // cannot be read.
 func readLoRAConfig(path string, rep *Report) (*loraConfig, error) {
 	const file = peftConfigName
-	data, tooLarge, err := readJSONDoc(path)
+	data, tooLarge, err := readFileLimit(path, maxJSONDoc)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		rep.add(layoutFinding(Error, CodeAdapterConfigJSON, file, "", -1, ErrAdapterConfigJSON,

@@ -138,7 +138,7 @@ type indexEntry struct {
 // index checks one index file and its shards.
 func (s *shardedCheck) index(ctx context.Context, path string) error {
 	name := filepath.Base(path)
-	data, tooLarge, err := readJSONDoc(path)
+	data, tooLarge, err := readFileLimit(path, maxJSONDoc)
 	if err != nil {
 		return err
 	}

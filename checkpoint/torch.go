@@ -4,14 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/bits"
-	"os"
 	"runtime"
 	"sort"
 	"strconv"
@@ -67,23 +64,10 @@ var torchLegacyMagic = []byte{0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x
 // it. Findings name the zip member in File and give offsets inside that member. A
 // pre-1.6 (non-zip) torch.save file is reported as legacy and not read.
 func validateTorchZip(ctx context.Context, path string, c Config) (*Report, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	rep, _, err := validateTorchAt(ctx, f, fi.Size(), c)
-	if rep != nil {
-		rep.Path = path
-	}
-	if err != nil {
-		return rep, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return rep, nil
+	return validateFileWith(ctx, path, c, func(ctx context.Context, ra io.ReaderAt, size int64, c Config) (*Report, error) {
+		rep, _, err := validateTorchAt(ctx, ra, size, c)
+		return rep, err
+	})
 }
 
 // torchDType is an element type of torch storages and tensors.
@@ -250,11 +234,10 @@ func validateTorchAt(ctx context.Context, ra io.ReaderAt, size int64, c Config) 
 		warnedDType: map[string]bool{},
 	}
 	if c.Hash {
-		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(ra, 0, size)); err != nil {
+		var err error
+		if z.rep.SHA256, err = sectionSHA256(ra, size); err != nil {
 			return nil, nil, err
 		}
-		z.rep.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
 	err := z.run(ctx)
 	if err == nil {

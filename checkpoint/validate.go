@@ -64,6 +64,13 @@ func Validate(ctx context.Context, r io.Reader, c Config) (*Report, error) {
 
 // ValidateFile validates the safetensors file at path with ValidateAt.
 func ValidateFile(ctx context.Context, path string, c Config) (*Report, error) {
+	return validateFileWith(ctx, path, c, ValidateAt)
+}
+
+// validateFileWith opens the file at path and validates it with at, setting
+// Report.Path and naming path in a read error.
+func validateFileWith(ctx context.Context, path string, c Config,
+	at func(context.Context, io.ReaderAt, int64, Config) (*Report, error)) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -73,7 +80,7 @@ func ValidateFile(ctx context.Context, path string, c Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := ValidateAt(ctx, f, fi.Size(), c)
+	rep, err := at(ctx, f, fi.Size(), c)
 	if rep != nil {
 		rep.Path = path
 	}

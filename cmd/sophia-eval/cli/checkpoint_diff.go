@@ -51,8 +51,8 @@ a checkpoint could not be read or bad usage; 130 interrupted.`,
 }
 
 func runDiff(ctx context.Context, e *env, o *diffOptions, a, b string) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	if o.workers < 0 {
 		return fmt.Errorf("invalid --workers %d: want 0 or more", o.workers)

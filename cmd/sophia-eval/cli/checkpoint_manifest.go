@@ -42,8 +42,8 @@ Exit codes: 0 written; 1 DIR could not be read or written; 130 interrupted.`,
 }
 
 func runManifest(ctx context.Context, e *env, o *manifestOptions, dir string) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	m, err := checkpoint.WriteManifest(ctx, dir, checkpoint.ManifestConfig{Config: checkpoint.Config{Workers: o.workers, Logger: e.log}})
 	if err != nil {

@@ -100,8 +100,8 @@ func (o *verifyOptions) config() (checkpoint.Config, error) {
 }
 
 func runVerify(ctx context.Context, e *env, o *verifyOptions, paths []string) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	switch o.progress {
 	case "auto", "always", "never":

@@ -71,8 +71,8 @@ type eventJSON struct {
 }
 
 func runWatch(ctx context.Context, e *env, o *watchOptions, dir string) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	if o.interval <= 0 {
 		return fmt.Errorf("invalid --interval %v: want a positive duration", o.interval)
