@@ -316,8 +316,8 @@ type auditFindingJSON struct {
 }
 
 func runAuditData(ctx context.Context, e *env, o *auditOptions, cmd *cobra.Command) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	switch o.progress {
 	case "auto", "always", "never":
