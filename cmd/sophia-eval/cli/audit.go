@@ -221,7 +221,7 @@ func (s *docSource) Next() (audit.Doc, error) {
 			if err != nil {
 				return audit.Doc{}, err
 			}
-			d.Text = itemText(it2, []byte(d.Text+"\n"))
+			d.Text = itemText(it2, append([]byte(d.Text), '\n'))
 		}
 		if s.id != nil {
 			it3, err := s.id.Next()
