@@ -75,13 +75,13 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	sum := cw.h.Sum64()
 	cw.Write(binary.LittleEndian.AppendUint64(buf[:0], sum))
 	if cw.err == nil {
-		cw.err = cw.w.(*bufio.Writer).Flush()
+		cw.err = cw.w.Flush()
 	}
 	return cw.n, cw.err
 }
 
 type countWriter struct {
-	w   io.Writer
+	w   *bufio.Writer
 	h   hash.Hash64
 	n   int64
 	err error

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -114,9 +113,9 @@ func (j *jsonlSeries) Write(samples []Sample) error {
 	j.buf = j.buf[:0]
 	for i := range samples {
 		s := &samples[i]
-		j.buf = append(j.buf, `{"time":`...)
-		j.buf, _ = appendJSON(j.buf, s.Time.UTC().Format(time.RFC3339Nano))
-		j.buf = append(j.buf, `,"device":`...)
+		j.buf = append(j.buf, `{"time":"`...)
+		j.buf = s.Time.UTC().AppendFormat(j.buf, time.RFC3339Nano)
+		j.buf = append(j.buf, `","device":`...)
 		j.buf = strconv.AppendInt(j.buf, int64(s.Device), 10)
 		for k, v := range s.metrics() {
 			j.buf = append(j.buf, ',', '"')
@@ -137,11 +136,6 @@ func (j *jsonlSeries) Write(samples []Sample) error {
 }
 
 func (j *jsonlSeries) Close() error { return nil }
-
-func appendJSON(b []byte, s string) ([]byte, error) {
-	q, err := json.Marshal(s)
-	return append(b, q...), err
-}
 
 // parquetRowGroup is the number of rows buffered before a row group is written.
 const parquetRowGroup = 4096

@@ -221,7 +221,7 @@ func (s *docSource) Next() (audit.Doc, error) {
 			if err != nil {
 				return audit.Doc{}, err
 			}
-			d.Text = itemText(it2, []byte(d.Text+"\n"))
+			d.Text = itemText(it2, append([]byte(d.Text), '\n'))
 		}
 		if s.id != nil {
 			it3, err := s.id.Next()
@@ -316,8 +316,8 @@ type auditFindingJSON struct {
 }
 
 func runAuditData(ctx context.Context, e *env, o *auditOptions, cmd *cobra.Command) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	switch o.progress {
 	case "auto", "always", "never":

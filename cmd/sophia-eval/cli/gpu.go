@@ -66,3 +66,12 @@ func orNA(ok bool, supported bool, f func() string) string {
 	}
 	return "n/a"
 }
+
+// cudaVersion is the CUDA version the driver supports, like "12.4"; "" when
+// unknown.
+func cudaVersion(inv *gpu.Inventory) string {
+	if inv.CUDADriverVersion <= 0 {
+		return ""
+	}
+	return gpu.CUDAString(inv.CUDADriverVersion)
+}

@@ -56,17 +56,13 @@ NVML failure.`,
 }
 
 func printInventory(w io.Writer, inv *gpu.Inventory) {
-	cuda := "unknown"
-	if inv.CUDADriverVersion > 0 {
-		cuda = gpu.CUDAString(inv.CUDADriverVersion)
-	}
 	na := func(s string) string {
 		if s == "" {
 			return "unknown"
 		}
 		return s
 	}
-	fmt.Fprintf(w, "driver %s, CUDA %s, NVML %s, %s\n", na(inv.DriverVersion), cuda, na(inv.NVMLVersion), plural(len(inv.Devices), "GPU"))
+	fmt.Fprintf(w, "driver %s, CUDA %s, NVML %s, %s\n", na(inv.DriverVersion), na(cudaVersion(inv)), na(inv.NVMLVersion), plural(len(inv.Devices), "GPU"))
 	for _, q := range inv.Errors {
 		fmt.Fprintf(w, "  %s: error: %s\n", q.Query, q.Err)
 	}

@@ -230,7 +230,7 @@ func startChild(e *env, argv []string) (*childProcess, error) {
 		for {
 			select {
 			case s := <-sigs:
-				e.logger().Info("forwarding signal", "signal", s.String(), "pid", c.Process.Pid)
+				e.log.Info("forwarding signal", "signal", s.String(), "pid", c.Process.Pid)
 				_ = c.Process.Signal(s)
 			case <-done.Done():
 				return
@@ -256,19 +256,6 @@ func (p *childProcess) wait() error {
 	fmt.Fprintf(p.e.stderr, "sophia-eval: %s exited with status %d\n", p.argv[0], code)
 	return silentExit(code)
 }
-
-func (e *env) logger() interface {
-	Info(msg string, args ...any)
-} {
-	if e.log != nil {
-		return e.log
-	}
-	return discardLogger{}
-}
-
-type discardLogger struct{}
-
-func (discardLogger) Info(string, ...any) {}
 
 func printMonitorSummary(w io.Writer, res *gpu.MonitorResult, interval time.Duration) {
 	s := res.Summary

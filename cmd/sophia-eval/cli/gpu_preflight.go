@@ -129,9 +129,9 @@ func (o *gpuPreflightOptions) requirements() (gpu.Requirements, error) {
 
 func printPreflight(w io.Writer, rep *gpu.Report) {
 	if inv := rep.Inventory; inv != nil {
-		cuda := "unknown"
-		if inv.CUDADriverVersion > 0 {
-			cuda = gpu.CUDAString(inv.CUDADriverVersion)
+		cuda := cudaVersion(inv)
+		if cuda == "" {
+			cuda = "unknown"
 		}
 		fmt.Fprintf(w, "driver %s, CUDA %s, %s\n", inv.DriverVersion, cuda, plural(len(inv.Devices), "GPU"))
 	}
@@ -168,10 +168,7 @@ func preflightJSON(rep *gpu.Report) any {
 		Findings          []gpuFindingJSON `json:"findings"`
 	}{Passed: !rep.Failed(), Findings: []gpuFindingJSON{}}
 	if inv := rep.Inventory; inv != nil {
-		out.DriverVersion, out.GPUs = inv.DriverVersion, len(inv.Devices)
-		if inv.CUDADriverVersion > 0 {
-			out.CUDADriverVersion = gpu.CUDAString(inv.CUDADriverVersion)
-		}
+		out.DriverVersion, out.CUDADriverVersion, out.GPUs = inv.DriverVersion, cudaVersion(inv), len(inv.Devices)
 	}
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
