@@ -338,10 +338,10 @@ func valueNode(v any) *yaml.Node {
 // decimal point, and a sign on the exponent (PyYAML's resolver reads a plain 1e-4
 // as a string).
 func formatFloat(f float64) string {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return strconv.FormatFloat(f, 'g', -1, 64)
-	}
 	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return s
+	}
 	if mant, exp, ok := strings.Cut(s, "e"); ok {
 		if !strings.Contains(mant, ".") {
 			mant += ".0"
