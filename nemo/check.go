@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -352,11 +353,7 @@ var knownMetrics = []string{"bleu", "rouge1", "rouge2", "rougeL", "rougeLsum", "
 func checkEvaluation(fs *findings, c *Config) {
 	have := map[string]bool{}
 	for i, m := range c.Evaluation.Metrics {
-		ok := false
-		for _, k := range knownMetrics {
-			ok = ok || m == k
-		}
-		if !ok {
+		if !slices.Contains(knownMetrics, m) {
 			hint := ""
 			if s := suggest(m, knownMetrics); s != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -394,14 +395,14 @@ func sorted(s []string) []string {
 }
 
 // suggest returns the candidate closest to key by edit distance, if it is close
-// enough to be a likely typo.
+// enough to be a likely typo. It leaves candidates as they are (callers pass
+// package-level lists).
 func suggest(key string, candidates []string) string {
+	cands := slices.Sorted(slices.Values(candidates))
+	nkey := suggestNorm.Replace(strings.ToLower(key))
 	best, bestD := "", 1<<30
-	norm := func(s string) string {
-		return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
-	}
-	for _, c := range sorted(candidates) {
-		d := editDistance(norm(key), norm(c))
+	for _, c := range cands {
+		d := editDistance(nkey, suggestNorm.Replace(strings.ToLower(c)))
 		if d < bestD {
 			best, bestD = c, d
 		}
@@ -411,13 +412,16 @@ func suggest(key string, candidates []string) string {
 		return best
 	}
 	// "rank" for "lora_rank": a candidate contained in the key or vice versa.
-	for _, c := range sorted(candidates) {
+	for _, c := range cands {
 		if strings.Contains(key, c) || strings.Contains(c, key) && len(key) >= 3 {
 			return c
 		}
 	}
 	return ""
 }
+
+// suggestNorm drops the separators suggest ignores.
+var suggestNorm = strings.NewReplacer("_", "", "-", "")
 
 // editDistance is the Levenshtein distance over bytes.
 func editDistance(a, b string) int {

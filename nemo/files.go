@@ -186,32 +186,15 @@ func scanJSONL(path, inKey, labelKey string, st *FileStats, item func(line int64
 }
 
 func checkRecord(text []byte, inKey, labelKey string, st *FileStats, line int64, item func(int64, string)) string {
-	if len(bytes.TrimSpace(text)) == 0 {
-		return "empty line (NeMo reads one JSON object per line)"
-	}
-	if !utf8.Valid(text) {
-		return "not valid UTF-8"
-	}
-	var rec map[string]json.RawMessage
-	if err := json.Unmarshal(text, &rec); err != nil {
-		return "not a JSON object: " + err.Error()
-	}
-	get := func(k string) (string, string) {
-		raw, ok := rec[k]
-		if !ok {
-			return "", fmt.Sprintf("no %q key", k)
-		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Sprintf("%q is not a string", k)
-		}
-		return s, ""
-	}
-	in, msg := get(inKey)
+	rec, msg := decodeRecord(text)
 	if msg != "" {
 		return msg
 	}
-	label, msg := get(labelKey)
+	in, msg := stringField(rec, inKey)
+	if msg != "" {
+		return msg
+	}
+	label, msg := stringField(rec, labelKey)
 	if msg != "" {
 		return msg
 	}
@@ -219,6 +202,33 @@ func checkRecord(text []byte, inKey, labelKey string, st *FileStats, line int64,
 	st.LabelBytes += int64(len(label))
 	item(line, in)
 	return ""
+}
+
+// decodeRecord decodes one JSONL line as a JSON object (nil for a line "null");
+// msg says what is wrong with a bad line. check and stage read lines alike.
+func decodeRecord(text []byte) (rec map[string]json.RawMessage, msg string) {
+	if len(bytes.TrimSpace(text)) == 0 {
+		return nil, "empty line (NeMo reads one JSON object per line)"
+	}
+	if !utf8.Valid(text) {
+		return nil, "not valid UTF-8"
+	}
+	if err := json.Unmarshal(text, &rec); err != nil {
+		return nil, "not a JSON object: " + err.Error()
+	}
+	return rec, ""
+}
+
+// stringField returns the string at key k of rec; msg says why there is none.
+func stringField(rec map[string]json.RawMessage, k string) (s, msg string) {
+	raw, ok := rec[k]
+	if !ok {
+		return "", fmt.Sprintf("no %q key", k)
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Sprintf("%q is not a string", k)
+	}
+	return s, ""
 }
 
 // checkFiles runs the checks that read files: base model, data files, baseline

@@ -92,11 +92,7 @@ func hydraValues(c *Config) []kv {
 			weights = append(weights, *t.Weight)
 		}
 	}
-	var valFiles, valNames []any
-	for _, f := range c.Data.Validation {
-		valFiles = append(valFiles, c.Resolve(f))
-		valNames = append(valNames, fileStem(f))
-	}
+	valFiles, valNames := datasets(c, c.Data.Validation)
 	var mods []any
 	for _, m := range c.LoRA.TargetModules {
 		mods = append(mods, m)
@@ -139,11 +135,7 @@ func hydraValues(c *Config) []kv {
 	if len(c.Data.Evaluation) > 0 {
 		// The generate step (megatron_gpt_generate.py) reads the same config and
 		// writes PredictionFiles; keys the version lacks are left out, not overridden.
-		var evalFiles, evalNames []any
-		for _, f := range c.Data.Evaluation {
-			evalFiles = append(evalFiles, c.Resolve(f))
-			evalNames = append(evalNames, fileStem(f))
-		}
+		evalFiles, evalNames := datasets(c, c.Data.Evaluation)
 		out = append(out,
 			kv{"model.data.test_ds.file_names", evalFiles},
 			kv{"model.data.test_ds.names", evalNames},
@@ -157,6 +149,15 @@ func hydraValues(c *Config) []kv {
 		kv{"model.optim.sched.min_lr", c.Training.Schedule.MinLR},
 	)
 	return out
+}
+
+// datasets returns the resolved paths of data files and their NeMo dataset names.
+func datasets(c *Config, paths []string) (files, names []any) {
+	for _, f := range paths {
+		files = append(files, c.Resolve(f))
+		names = append(names, fileStem(f))
+	}
+	return files, names
 }
 
 type kv struct {
@@ -338,10 +339,10 @@ func valueNode(v any) *yaml.Node {
 // decimal point, and a sign on the exponent (PyYAML's resolver reads a plain 1e-4
 // as a string).
 func formatFloat(f float64) string {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return strconv.FormatFloat(f, 'g', -1, 64)
-	}
 	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return s
+	}
 	if mant, exp, ok := strings.Cut(s, "e"); ok {
 		if !strings.Contains(mant, ".") {
 			mant += ".0"

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sophia-ai/sophia-eval/internal/atomicfile"
 )
@@ -267,18 +266,12 @@ func readStaged(c *Config, path string) ([][]byte, error) {
 // stagedRecord rewrites one JSONL record with the input key as "input" and the
 // label key as "output"; msg says what is wrong with a bad line.
 func stagedRecord(text []byte, inKey, labelKey string) (rec []byte, msg string) {
-	if len(bytes.TrimSpace(text)) == 0 {
-		return nil, "empty line (NeMo reads one JSON object per line)"
+	m, msg := decodeRecord(text)
+	if msg != "" {
+		return nil, msg
 	}
-	if !utf8.Valid(text) {
-		return nil, "not valid UTF-8"
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(text, &m); err != nil || m == nil {
-		if err == nil {
-			return nil, "not a JSON object: null"
-		}
-		return nil, "not a JSON object: " + err.Error()
+	if m == nil {
+		return nil, "not a JSON object: null"
 	}
 	out := make(map[string]json.RawMessage, len(m))
 	for k, v := range m {
@@ -287,15 +280,10 @@ func stagedRecord(text []byte, inKey, labelKey string) (rec []byte, msg string) 
 		}
 	}
 	for _, kk := range [][2]string{{inKey, StagedInputKey}, {labelKey, StagedLabelKey}} {
-		raw, ok := m[kk[0]]
-		if !ok {
-			return nil, fmt.Sprintf("no %q key", kk[0])
+		if _, msg := stringField(m, kk[0]); msg != "" {
+			return nil, msg
 		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Sprintf("%q is not a string", kk[0])
-		}
-		out[kk[1]] = raw
+		out[kk[1]] = m[kk[0]]
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b) // sorted keys, one line, newline-terminated

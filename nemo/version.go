@@ -2,6 +2,7 @@ package nemo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -116,20 +117,9 @@ func expandModules1(mods []string) []string {
 // ("*.layers.0.*.linear_qkv").
 func validModule(m string, gen int) bool {
 	if gen == 2 {
-		last := m[strings.LastIndexByte(m, '.')+1:]
-		for _, x := range targetModules2 {
-			if last == x {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(targetModules2, m[strings.LastIndexByte(m, '.')+1:])
 	}
-	for _, x := range targetModules1 {
-		if m == x {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(targetModules1, m)
 }
 
 // equivalentModule returns the other generation's name for m, or "".

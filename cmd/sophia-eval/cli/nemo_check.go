@@ -123,6 +123,22 @@ func checkJSON(path string, fs []nemo.Finding) nemoCheckJSON {
 
 // printNeMoFindings writes one line per finding:
 // CONFIG:LINE: SEVERITY [CODE] PATH: MESSAGE (FILE:LINE)
+// loadCheckedNeMoConfig loads config and runs its own hard checks (no files
+// read); with error findings it prints them and says the config was not done
+// (rendered, staged), and the error exits with ExitFindings.
+func loadCheckedNeMoConfig(e *env, config, done string) (*nemo.Config, error) {
+	c, err := nemo.Load(config)
+	if err != nil {
+		return nil, err
+	}
+	if fs := nemo.CheckConfig(c); nemo.HasErrors(fs) {
+		printNeMoFindings(e.stderr, config, fs, true)
+		fmt.Fprintf(e.stderr, "sophia-eval: %s: not %s: fix the errors above\n", config, done)
+		return nil, silentExit(ExitFindings)
+	}
+	return c, nil
+}
+
 func printNeMoFindings(w io.Writer, config string, fs []nemo.Finding, silent bool) {
 	for i := range fs {
 		f := &fs[i]

@@ -52,14 +52,9 @@ findings nothing is rendered and the exit status is 2.
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			c, err := nemo.Load(args[0])
+			c, err := loadCheckedNeMoConfig(e, args[0], "rendered")
 			if err != nil {
 				return err
-			}
-			if fs := nemo.CheckConfig(c); nemo.HasErrors(fs) {
-				printNeMoFindings(e.stderr, args[0], fs, true)
-				fmt.Fprintf(e.stderr, "sophia-eval: %s: not rendered: fix the errors above\n", args[0])
-				return silentExit(ExitFindings)
 			}
 			r, err := nemo.Render(c, nemo.RenderOptions{ConfigFile: o.out, DatasetRoot: o.datasetRoot})
 			if err != nil {

@@ -40,14 +40,9 @@ the exit status is 2.`,
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			c, err := nemo.Load(args[0])
+			c, err := loadCheckedNeMoConfig(e, args[0], "staged")
 			if err != nil {
 				return err
-			}
-			if fs := nemo.CheckConfig(c); nemo.HasErrors(fs) {
-				printNeMoFindings(e.stderr, args[0], fs, true)
-				fmt.Fprintf(e.stderr, "sophia-eval: %s: not staged: fix the errors above\n", args[0])
-				return silentExit(ExitFindings)
 			}
 			dir := o.dir
 			if dir == "" {
