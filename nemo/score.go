@@ -300,6 +300,16 @@ func isRouge(m string) bool {
 	return len(m) == 6 && strings.HasPrefix(m, "rouge") && m[5] >= '1' && m[5] <= '9'
 }
 
+// DefaultMetrics are the metrics Score computes when ScoreOptions.Metrics is
+// empty: BLEU and ROUGE-L, and the win rate with a baseline or judgments.
+func DefaultMetrics(haveBaseline, haveJudgments bool) []string {
+	ms := []string{MetricBLEU, "rougeL"}
+	if haveBaseline || haveJudgments {
+		ms = append(ms, MetricWinRate)
+	}
+	return ms
+}
+
 // resolved are ScoreOptions with the defaults filled in.
 type resolved struct {
 	metrics    []string
@@ -340,10 +350,7 @@ func (o *ScoreOptions) resolve(haveBaseline, haveJudgments bool) (resolved, erro
 	}
 	ms := o.Metrics
 	if len(ms) == 0 {
-		ms = []string{MetricBLEU, "rougeL"}
-		if haveBaseline || haveJudgments {
-			ms = append(ms, MetricWinRate)
-		}
+		ms = DefaultMetrics(haveBaseline, haveJudgments)
 	}
 	for _, g := range o.Gates {
 		ms = append(ms, g.Metric)

@@ -155,10 +155,7 @@ func runScore(cmd *cobra.Command, e *env, o *scoreOptions, predictions string) e
 	}
 	if len(o.rougeTypes) > 0 {
 		if len(metrics) == 0 {
-			metrics = []string{"bleu", "rougeL"}
-			if o.baseline != "" || o.judgments != "" {
-				metrics = append(metrics, nemo.MetricWinRate)
-			}
+			metrics = nemo.DefaultMetrics(o.baseline != "", o.judgments != "")
 		}
 		for _, t := range o.rougeTypes {
 			if !slices.Contains(metrics, t) {
