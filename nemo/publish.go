@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/sophia-ai/sophia-eval/checkpoint"
-	"github.com/sophia-ai/sophia-eval/internal/atomicfile"
 )
 
 // Names in a run directory and in a published version directory.
@@ -607,10 +606,7 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 		return nil, err
 	}
 	js = append(js, '\n')
-	if err := atomicfile.Write(filepath.Join(tmp, PublishManifestName), func(w io.Writer) error {
-		_, err := w.Write(js)
-		return err
-	}); err != nil {
+	if err := writeFileAtomic(filepath.Join(tmp, PublishManifestName), js); err != nil {
 		return nil, err
 	}
 	mcfg := vcfg
