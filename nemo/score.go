@@ -519,8 +519,6 @@ func loadSystems(ctx context.Context, in *ScoreInput, ro ReadOptions, rep *Score
 type itemScorers struct {
 	bleu, sentence *bleu.Scorer
 	rouge          *rouge.Scorer // nil without ROUGE types
-	winMetric      string
-	margin         float64
 }
 
 func newItemScorers(o ScoreOptions, res resolved) (*itemScorers, error) {
@@ -535,7 +533,7 @@ func newItemScorers(o ScoreOptions, res resolved) (*itemScorers, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &itemScorers{bleu: b, sentence: s, winMetric: res.winMetric, margin: res.margin}
+	sc := &itemScorers{bleu: b, sentence: s}
 	if len(res.rougeTypes) > 0 {
 		rc := o.ROUGE
 		rc.Types, rc.Workers, rc.Logger = res.rougeTypes, o.Workers, o.Logger
@@ -602,14 +600,6 @@ func (sc *itemScorers) scoreSystem(ctx context.Context, preds []string, refs [][
 		}
 	}
 	return s, nil
-}
-
-// winScores are the per-item scores that decide the win rate without judgments.
-func (sc *itemScorers) winScores(s *systemScores) []float64 {
-	if sc.winMetric == MetricBLEU {
-		return s.sentence
-	}
-	return s.rougeF[slices.Index(sc.rouge.Types(), "rougeL")]
 }
 
 func perItem(tuned, base *system, ts, bs *systemScores, types int) []ItemScore {
