@@ -1,6 +1,7 @@
 package nemo
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -756,7 +757,7 @@ func findRenderedConfig(launchReport string, cfg *Config, inWork func(string) st
 		if err := json.Unmarshal(b, &r); err != nil {
 			return "", fmt.Errorf("reading %s: %w", launchReport, err)
 		}
-		if p := firstNonEmpty(r.ConfigFile, r.Render.ConfigFile); p != "" {
+		if p := cmp.Or(r.ConfigFile, r.Render.ConfigFile); p != "" {
 			p = inWork(p)
 			if _, err := os.Stat(p); err != nil {
 				return "", fmt.Errorf("the rendered config %s that %s names: %w", p, launchReport, err)
@@ -777,13 +778,6 @@ func findRenderedConfig(launchReport string, cfg *Config, inWork func(string) st
 		}
 	}
 	return "", nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // checkDistinct refuses two sources that would land on the same path.
