@@ -42,8 +42,8 @@ func (f *scoreInputFlags) add(cmd *cobra.Command) {
 }
 
 func (f *scoreInputFlags) check() error {
-	if f.format != "text" && f.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", f.format)
+	if err := checkFormat(f.format); err != nil {
+		return err
 	}
 	if f.seed == 0 {
 		return errors.New("invalid --seed 0: sacreBLEU's paired test is unseeded with 0; give a positive seed")
