@@ -1,6 +1,7 @@
 package nemo
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,7 +21,6 @@ import (
 	"time"
 
 	"github.com/sophia-ai/sophia-eval/checkpoint"
-	"github.com/sophia-ai/sophia-eval/internal/atomicfile"
 )
 
 // Names in a run directory and in a published version directory.
@@ -607,10 +607,7 @@ func Publish(ctx context.Context, runDir string, opts PublishOptions) (*Publishe
 		return nil, err
 	}
 	js = append(js, '\n')
-	if err := atomicfile.Write(filepath.Join(tmp, PublishManifestName), func(w io.Writer) error {
-		_, err := w.Write(js)
-		return err
-	}); err != nil {
+	if err := writeFileAtomic(filepath.Join(tmp, PublishManifestName), js); err != nil {
 		return nil, err
 	}
 	mcfg := vcfg
@@ -760,7 +757,7 @@ func findRenderedConfig(launchReport string, cfg *Config, inWork func(string) st
 		if err := json.Unmarshal(b, &r); err != nil {
 			return "", fmt.Errorf("reading %s: %w", launchReport, err)
 		}
-		if p := firstNonEmpty(r.ConfigFile, r.Render.ConfigFile); p != "" {
+		if p := cmp.Or(r.ConfigFile, r.Render.ConfigFile); p != "" {
 			p = inWork(p)
 			if _, err := os.Stat(p); err != nil {
 				return "", fmt.Errorf("the rendered config %s that %s names: %w", p, launchReport, err)
@@ -781,13 +778,6 @@ func findRenderedConfig(launchReport string, cfg *Config, inWork func(string) st
 		}
 	}
 	return "", nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // checkDistinct refuses two sources that would land on the same path.

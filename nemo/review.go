@@ -148,7 +148,7 @@ func (s *ReviewSample) WriteMarkdown(w io.Writer) error {
 		p("- Baseline predictions: `%s`\n", s.Baseline)
 	}
 	if s.Exclude != "" {
-		p("- Excluded: %s listed in `%s`\n", plural(s.Excluded, "item", "items"), s.Exclude)
+		p("- Excluded: %s listed in `%s`\n", plural(s.Excluded, "item"), s.Exclude)
 	}
 	if len(s.Drawn) < s.N {
 		p("- Sample: all %d items (fewer than the %d asked for), in order of the fine-tuned model's %s, lowest first\n", len(s.Drawn), s.N, metric)

@@ -300,6 +300,16 @@ func isRouge(m string) bool {
 	return len(m) == 6 && strings.HasPrefix(m, "rouge") && m[5] >= '1' && m[5] <= '9'
 }
 
+// DefaultMetrics are the metrics Score computes when ScoreOptions.Metrics is
+// empty: BLEU and ROUGE-L, and the win rate with a baseline or judgments.
+func DefaultMetrics(haveBaseline, haveJudgments bool) []string {
+	ms := []string{MetricBLEU, "rougeL"}
+	if haveBaseline || haveJudgments {
+		ms = append(ms, MetricWinRate)
+	}
+	return ms
+}
+
 // resolved are ScoreOptions with the defaults filled in.
 type resolved struct {
 	metrics    []string
@@ -340,10 +350,7 @@ func (o *ScoreOptions) resolve(haveBaseline, haveJudgments bool) (resolved, erro
 	}
 	ms := o.Metrics
 	if len(ms) == 0 {
-		ms = []string{MetricBLEU, "rougeL"}
-		if haveBaseline || haveJudgments {
-			ms = append(ms, MetricWinRate)
-		}
+		ms = DefaultMetrics(haveBaseline, haveJudgments)
 	}
 	for _, g := range o.Gates {
 		ms = append(ms, g.Metric)
@@ -512,8 +519,6 @@ func loadSystems(ctx context.Context, in *ScoreInput, ro ReadOptions, rep *Score
 type itemScorers struct {
 	bleu, sentence *bleu.Scorer
 	rouge          *rouge.Scorer // nil without ROUGE types
-	winMetric      string
-	margin         float64
 }
 
 func newItemScorers(o ScoreOptions, res resolved) (*itemScorers, error) {
@@ -528,7 +533,7 @@ func newItemScorers(o ScoreOptions, res resolved) (*itemScorers, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &itemScorers{bleu: b, sentence: s, winMetric: res.winMetric, margin: res.margin}
+	sc := &itemScorers{bleu: b, sentence: s}
 	if len(res.rougeTypes) > 0 {
 		rc := o.ROUGE
 		rc.Types, rc.Workers, rc.Logger = res.rougeTypes, o.Workers, o.Logger
@@ -595,14 +600,6 @@ func (sc *itemScorers) scoreSystem(ctx context.Context, preds []string, refs [][
 		}
 	}
 	return s, nil
-}
-
-// winScores are the per-item scores that decide the win rate without judgments.
-func (sc *itemScorers) winScores(s *systemScores) []float64 {
-	if sc.winMetric == MetricBLEU {
-		return s.sentence
-	}
-	return s.rougeF[slices.Index(sc.rouge.Types(), "rougeL")]
 }
 
 func perItem(tuned, base *system, ts, bs *systemScores, types int) []ItemScore {

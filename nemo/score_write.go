@@ -87,11 +87,12 @@ func mdCell(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
 }
 
-func plural(n int, one, many string) string {
+// plural is "n word", with an s unless n is 1.
+func plural(n int, word string) string {
 	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+		return "1 " + word
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // WriteMarkdown writes the report as finetune_metrics.md: a short header (date,
@@ -103,7 +104,7 @@ func (r *ScoreReport) WriteMarkdown(w io.Writer) error {
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	p("# Fine-tune metrics\n\n")
 	p("- Date: %s\n", r.Date.UTC().Format("2006-01-02 15:04:05 UTC"))
-	p("- Fine-tuned predictions: `%s` (%s)\n", r.Predictions, plural(r.ItemsRead, "item", "items"))
+	p("- Fine-tuned predictions: `%s` (%s)\n", r.Predictions, plural(r.ItemsRead, "item"))
 	if r.References != "" {
 		p("- References: `%s`\n", r.References)
 	}
@@ -116,9 +117,9 @@ func (r *ScoreReport) WriteMarkdown(w io.Writer) error {
 		p("- Judgments: `%s`\n", r.Judgments)
 	}
 	if r.Exclude != "" {
-		p("- Excluded: %s listed in `%s`", plural(r.Excluded, "item", "items"), r.Exclude)
+		p("- Excluded: %s listed in `%s`", plural(r.Excluded, "item"), r.Exclude)
 		if r.ExcludeUnmatched > 0 {
-			p(" (%s matched no item)", plural(r.ExcludeUnmatched, "name", "names"))
+			p(" (%s matched no item)", plural(r.ExcludeUnmatched, "name"))
 		}
 		p("; the scores are on the clean subset\n")
 	}

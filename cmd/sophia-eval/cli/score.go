@@ -42,8 +42,8 @@ func (f *scoreInputFlags) add(cmd *cobra.Command) {
 }
 
 func (f *scoreInputFlags) check() error {
-	if f.format != "text" && f.format != "json" {
-		return fmt.Errorf("invalid --format %q: want text or json", f.format)
+	if err := checkFormat(f.format); err != nil {
+		return err
 	}
 	if f.seed == 0 {
 		return errors.New("invalid --seed 0: sacreBLEU's paired test is unseeded with 0; give a positive seed")
@@ -155,10 +155,7 @@ func runScore(cmd *cobra.Command, e *env, o *scoreOptions, predictions string) e
 	}
 	if len(o.rougeTypes) > 0 {
 		if len(metrics) == 0 {
-			metrics = []string{"bleu", "rougeL"}
-			if o.baseline != "" || o.judgments != "" {
-				metrics = append(metrics, nemo.MetricWinRate)
-			}
+			metrics = nemo.DefaultMetrics(o.baseline != "", o.judgments != "")
 		}
 		for _, t := range o.rougeTypes {
 			if !slices.Contains(metrics, t) {
