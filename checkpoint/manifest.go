@@ -145,20 +145,13 @@ func WriteManifest(ctx context.Context, dir string, c ManifestConfig) (*Manifest
 		return nil, err
 	}
 	js = append(js, '\n')
-	if err := writeAtomic(filepath.Join(dir, ManifestFileName), js); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, ManifestFileName), js); err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(filepath.Join(dir, SumsFileName), sums.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, SumsFileName), sums.Bytes()); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
 }
 
 // sumsEscaper escapes a name the way coreutils' sha256sum does.

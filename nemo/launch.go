@@ -337,7 +337,7 @@ func (l *launcher) run(ctx context.Context) (*RunReport, error) {
 		return rep, err
 	}
 	rep.RunDir, rep.ConfigFile, rep.Argv, rep.LogFile = plan.RunDir, plan.ConfigFile, plan.Argv, plan.LogFile
-	rep.Command = shellCommand(plan.Argv)
+	rep.Command = ShellCommand(plan.Argv)
 	rep.Notes = append(rep.Notes, plan.Rendered.Notes...)
 	if !l.opts.Resume {
 		if names := checkpointsIn(plan.CheckpointDir); len(names) > 0 {
@@ -618,10 +618,7 @@ func writeFileAtomic(path string, content []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		_, err := w.Write(content)
-		return err
-	})
+	return atomicfile.WriteFile(path, content)
 }
 
 // checkpointsIn lists the checkpoint-like entries of dir (files and directories

@@ -281,7 +281,7 @@ func renderNeMo1(c *Config, rel Release, tree *KeyTree, opts RenderOptions) (*Re
 	argv = append(argv, "--config-path="+shellDir, "--config-name="+strings.TrimSuffix(file, filepath.Ext(file)))
 	argv = append(argv, overrides...)
 	r := &Rendered{Release: rel, YAML: []byte(b.String()), ConfigFile: opts.ConfigFile, Overrides: overrides, Argv: argv}
-	r.Command = shellCommand(argv)
+	r.Command = ShellCommand(argv)
 	if len(overrides) > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("NeMo %s's YAML has no %s: they are passed as + overrides on the command line (Hydra rejects them as YAML key overrides).",
 			rel.NeMo, strings.Join(overridePaths(overrides), ", ")))
@@ -375,8 +375,9 @@ func hydraLiteral(v any) string {
 	return fmt.Sprint(v)
 }
 
-// shellCommand quotes argv for a POSIX shell, leaving a leading $PWD expandable.
-func shellCommand(argv []string) string {
+// ShellCommand quotes argv for a POSIX shell, one word per element, leaving a
+// $PWD in an element expandable ("$PWD"/configs/nemo), as Rendered.Command does.
+func ShellCommand(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
 		parts[i] = shellQuote(a)
@@ -487,7 +488,7 @@ func renderNeMo2(c *Config, rel Release, opts RenderOptions) (*Rendered, error) 
 	b.WriteString("if __name__ == \"__main__\":\n    main()\n")
 
 	argv := []string{"python", file}
-	r := &Rendered{Release: rel, Script: []byte(b.String()), ConfigFile: file, DatasetRoot: root, Argv: argv, Command: shellCommand(argv)}
+	r := &Rendered{Release: rel, Script: []byte(b.String()), ConfigFile: file, DatasetRoot: root, Argv: argv, Command: ShellCommand(argv)}
 	r.Notes = append(r.Notes,
 		fmt.Sprintf("NeMo 2 is configured through NeMo-Run, not Hydra: the launcher builds the %s recipe, trains on a FineTuningDataModule over %s (not the recipe's SQuAD), and maps the LoRA values to peft.dim (rank), peft.alpha, peft.dropout and peft.target_modules.", c.BaseModel.Recipe, root),
 		fmt.Sprintf("Stage the data before launching: sophia-eval nemo stage writes %s (%d samples, the train files mixed by weight) and %s there.", StagedTrain, TrainSamples(c), StagedValidation))

@@ -3,7 +3,6 @@ package nemo
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -290,7 +289,7 @@ func SlurmScript(j SlurmJob) ([]byte, error) {
 	line("")
 	if len(j.Preflight) > 0 {
 		line("# GPU pre-flight, once on every node: a failed check ends the job before training.")
-		line("srun --nodes=%d --ntasks=%d --ntasks-per-node=1 %s || {", j.Nodes, j.Nodes, shellCommand(j.Preflight))
+		line("srun --nodes=%d --ntasks=%d --ntasks-per-node=1 %s || {", j.Nodes, j.Nodes, ShellCommand(j.Preflight))
 		line("\trc=$?")
 		line(`	echo "sophia-eval: the pre-flight failed (exit $rc); the trainer was not started" >&2`)
 		line(`	exit "$rc"`)
@@ -308,7 +307,7 @@ func SlurmScript(j SlurmJob) ([]byte, error) {
 		}
 		srun = append(srun, "--container-workdir="+j.Dir)
 	}
-	line("exec %s %s", shellCommand(srun), shellCommand(j.Argv))
+	line("exec %s %s", ShellCommand(srun), ShellCommand(j.Argv))
 	return []byte(b.String()), nil
 }
 
@@ -357,7 +356,7 @@ func WriteSlurmScript(j SlurmJob, path string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(script); return err }); err != nil {
+	if err := atomicfile.WriteFile(path, script); err != nil {
 		return fmt.Errorf("writing the sbatch script: %w", err)
 	}
 	j = j.withDefaults()

@@ -53,3 +53,11 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 	}
 	return nil
 }
+
+// WriteFile writes data to the file path, as Write does.
+func WriteFile(path string, data []byte) error {
+	return Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}

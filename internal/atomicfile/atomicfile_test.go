@@ -39,3 +39,13 @@ func TestWrite(t *testing.T) {
 	err = Write(filepath.Join(dir, "no", "such", "dir", "x"), func(io.Writer) error { return nil })
 	require.ErrorContains(t, err, "writing ")
 }
+
+func TestWriteFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.txt")
+	require.NoError(t, WriteFile(path, []byte("one")))
+	require.NoError(t, WriteFile(path, []byte("two")))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "two", string(b))
+	require.Error(t, WriteFile(filepath.Join(path, "under-a-file"), nil))
+}

@@ -1,22 +1,15 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
-
-var updateAudit = flag.Bool("update-audit", false, "rewrite the golden files under testdata/audit")
 
 // TestAuditDataGolden runs sophia-eval audit data on the files in
 // testdata/audit and compares its text output with testdata/audit/NAME.golden:
 // the exit code, then stdout, then stderr. "go test ./cmd/sophia-eval/cli -run
-// TestAuditDataGolden -update-audit" rewrites the golden files; review the diff
+// TestAuditDataGolden -update" rewrites the golden files; review the diff
 // before committing.
 func TestAuditDataGolden(t *testing.T) {
 	const dir = "testdata/audit"
@@ -34,13 +27,7 @@ func TestAuditDataGolden(t *testing.T) {
 			code, stdout, stderr := runCLI(t, "", append([]string{"audit", "data"}, tt.args...)...)
 			got := fmt.Sprintf("exit %d\n-- stdout --\n%s-- stderr --\n%s", code, stdout, stderr)
 			path := filepath.Join(dir, tt.name+".golden")
-			if *updateAudit {
-				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-				return
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run with -update-audit to create it")
-			assert.Equal(t, string(want), got)
+			assertGolden(t, path, got)
 		})
 	}
 }

@@ -124,7 +124,7 @@ func runDemo(cmd *cobra.Command, e *env, o *demoOptions) error {
 		fmt.Fprintf(e.stdout, "project: %s\n", dir)
 	}
 	for i, s := range steps {
-		s.Command = "sophia-eval " + shellJoin(demoRel(dir, s.args))
+		s.Command = "sophia-eval " + nemo.ShellCommand(demoRel(dir, s.args))
 		args := s.args
 		var out bytes.Buffer
 		sub := *e

@@ -246,7 +246,7 @@ func nemoLaunchDryRun(cmd *cobra.Command, e *env, o *nemoLaunchOptions, c *nemo.
 			Predictions   []string      `json:"predictions"`
 			Notes         []string      `json:"notes"`
 			Slurm         *slurmDryJSON `json:"slurm,omitempty"`
-		}{p.ConfigFile, len(content), string(content), p.Argv, shellJoin(p.Argv), p.RunDir, p.CheckpointDir, p.LogFile,
+		}{p.ConfigFile, len(content), string(content), p.Argv, nemo.ShellCommand(p.Argv), p.RunDir, p.CheckpointDir, p.LogFile,
 			p.ReportJSON, p.ReportMD, nonNil(p.Predictions), nonNil(p.Rendered.Notes), sj})
 	}
 	w := e.stdout
@@ -259,11 +259,11 @@ func nemoLaunchDryRun(cmd *cobra.Command, e *env, o *nemoLaunchOptions, c *nemo.
 		printIndented(w, dr.Script)
 		fmt.Fprintf(w, "would run here (JOBID is the job's ID):\n")
 		for _, c := range dr.Commands {
-			fmt.Fprintf(w, "  %s  # %s\n", shellJoin(c.Argv), c.When)
+			fmt.Fprintf(w, "  %s  # %s\n", nemo.ShellCommand(c.Argv), c.When)
 		}
 		fmt.Fprintf(w, "job log: %s\n", dr.Log)
 	} else {
-		fmt.Fprintf(w, "would run:\n  %s\n", shellJoin(p.Argv))
+		fmt.Fprintf(w, "would run:\n  %s\n", nemo.ShellCommand(p.Argv))
 	}
 	fmt.Fprintf(w, "checkpoints: %s\nlog: %s\nreport: %s\n", p.CheckpointDir, p.LogFile, p.ReportMD)
 	for _, pr := range p.Predictions {
@@ -280,21 +280,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// shellJoin quotes argv for a POSIX shell.
-func shellJoin(argv []string) string {
-	parts := make([]string, len(argv))
-	for i, a := range argv {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=+,:@%", r))
-		}) < 0 {
-			parts[i] = a
-			continue
-		}
-		parts[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(parts, " ")
 }
 
 func printLaunchReport(w io.Writer, rep *nemo.RunReport) {

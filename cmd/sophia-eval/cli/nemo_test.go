@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -146,22 +145,13 @@ func TestNeMoRender(t *testing.T) {
 	assert.Equal(t, ExitFindings, code)
 }
 
-var updateNeMo = flag.Bool("update-nemo", false, "rewrite testdata/nemo golden files")
-
 func TestNeMoPlanGolden(t *testing.T) {
 	for _, tc := range []struct{ name, format string }{{"plan.txt", "text"}, {"plan.json", "json"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "", "nemo", "plan", "--format", tc.format, nemoExample)
 			require.Equal(t, ExitOK, code, errOut)
 			p := filepath.Join("testdata", "nemo", tc.name)
-			if *updateNeMo {
-				require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-				require.NoError(t, os.WriteFile(p, []byte(out), 0o644))
-				return
-			}
-			want, err := os.ReadFile(p)
-			require.NoError(t, err, "run with -update-nemo to create it")
-			assert.Equal(t, string(want), out)
+			assertGolden(t, p, out)
 		})
 	}
 }

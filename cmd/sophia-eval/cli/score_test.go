@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var updateScore = flag.Bool("update-score", false, "rewrite the golden files under testdata/score")
 
 const (
 	scoreTuned = "../../../nemo/testdata/score/predictions.jsonl"
@@ -42,7 +39,7 @@ func writeConfig(t *testing.T, dir, baseline, gates string) string {
 
 // TestScoreGolden runs sophia-eval score and sample and compares stdout and the
 // written Markdown with testdata/score/NAME.golden; "go test ./cmd/sophia-eval/cli
-// -run TestScoreGolden -update-score" rewrites them.
+// -run TestScoreGolden -update" rewrites them.
 func TestScoreGolden(t *testing.T) {
 	dir := t.TempDir()
 	data, err := os.ReadFile(scoreBase)
@@ -71,14 +68,7 @@ func TestScoreGolden(t *testing.T) {
 				got += "-- " + tt.file + " --\n" + string(data)
 			}
 			path := filepath.Join("testdata", "score", tt.name+".golden")
-			if *updateScore {
-				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-				return
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run with -update-score to create it")
-			assert.Equal(t, string(want), got)
+			assertGolden(t, path, got)
 		})
 	}
 }

@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/winrate")
 
 // TestWinrateGolden runs sophia-eval winrate on the files in testdata/winrate
 // and compares what it prints with testdata/winrate/NAME.golden: the exit code,
@@ -48,13 +44,7 @@ func TestWinrateGolden(t *testing.T) {
 			code, stdout, stderr := runCLI(t, stdin, append([]string{"winrate"}, tt.args...)...)
 			got := fmt.Sprintf("exit %d\n-- stdout --\n%s-- stderr --\n%s", code, stdout, stderr)
 			path := filepath.Join(dir, tt.name+".golden")
-			if *update {
-				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-				return
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run with -update to create it")
-			assert.Equal(t, string(want), got)
+			assertGolden(t, path, got)
 		})
 	}
 }
