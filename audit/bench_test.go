@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // loop runs f b.N times and also reports the throughput per CPU second of the
@@ -45,10 +46,26 @@ func BenchmarkBuildIndex(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/workers=%d", describeShort(c), w), func(b *testing.B) {
 				var ix *Index
 				loop(b, n, func() { ix, _, _ = BuildIndex(context.Background(), c, Docs(docs...), nil) })
-				b.ReportMetric(float64(ix.MemBytes())/float64(ix.NGrams())*1e6/1e6, "MB/M-ngrams")
+				if c.Chars > 0 {
+					// Per million windows of the training text (most
+					// distinct), and records per byte of text.
+					b.ReportMetric(float64(ix.MemBytes())/float64(windows(docs, c.Chars)), "MB/M-windows")
+					b.ReportMetric(float64(ix.NGrams())/float64(n), "anchors/byte")
+				} else {
+					b.ReportMetric(float64(ix.MemBytes())/float64(ix.NGrams()), "MB/M-ngrams")
+				}
 			})
 		}
 	}
+}
+
+// windows counts the windows of n characters of docs.
+func windows(docs []Doc, n int) int64 {
+	var w int64
+	for i := range docs {
+		w += int64(max(0, utf8.RuneCountInString(Normalize(docs[i].Text, true))-n+1))
+	}
+	return w
 }
 
 func describeShort(c Config) string {

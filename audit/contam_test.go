@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,35 +142,44 @@ func TestWorkersIdentical(t *testing.T) {
 	evalTexts := genCorpus(11, 1<<16) // same seed: the first lines are contaminated
 	evalTexts = append(evalTexts, genCorpus(12, 1<<16)...)
 	eval := docsOf("eval", evalTexts...)
-	var files [][]byte
-	var results [][]Result
-	for _, workers := range []int{1, 2, 5} {
-		c := Config{Workers: workers}
-		ix := build(t, c, train)
-		var buf bytes.Buffer
-		_, err := ix.WriteTo(&buf)
-		require.NoError(t, err)
-		files = append(files, buf.Bytes())
-		var res []Result
-		sums, err := CheckSource(context.Background(), c, ix, Docs(eval...), func(r *Result) error {
-			res = append(res, *r)
-			return nil
-		})
-		require.NoError(t, err)
-		require.Len(t, sums, 1)
-		assert.Equal(t, len(eval), sums[0].Items)
-		assert.Positive(t, sums[0].Full)
-		results = append(results, res)
-	}
-	for i := 1; i < len(files); i++ {
-		assert.True(t, bytes.Equal(files[0], files[i]), "index file differs")
-		assert.Equal(t, results[0], results[i])
+	for _, mode := range []Config{{}, {Chars: 50}} {
+		var files [][]byte
+		var results [][]Result
+		for _, workers := range []int{1, 2, 5} {
+			c := mode
+			c.Workers = workers
+			ix := build(t, c, train)
+			var buf bytes.Buffer
+			_, err := ix.WriteTo(&buf)
+			require.NoError(t, err)
+			files = append(files, buf.Bytes())
+			var res []Result
+			sums, err := CheckSource(context.Background(), c, ix, Docs(eval...), func(r *Result) error {
+				res = append(res, *r)
+				return nil
+			})
+			require.NoError(t, err)
+			require.Len(t, sums, 1)
+			assert.Equal(t, len(eval), sums[0].Items)
+			assert.Positive(t, sums[0].Full)
+			results = append(results, res)
+		}
+		for i := 1; i < len(files); i++ {
+			assert.True(t, bytes.Equal(files[0], files[i]), "index file differs")
+			assert.Equal(t, results[0], results[i])
+		}
 	}
 }
 
 func TestIndexRoundTrip(t *testing.T) {
+	for _, c := range []Config{{}, {Chars: 50}, {Chars: 7}} {
+		testIndexRoundTrip(t, c)
+	}
+}
+
+func testIndexRoundTrip(t *testing.T, c Config) {
 	train := docsOf("train", genCorpus(5, 1<<17)...)
-	ix := build(t, Config{}, train)
+	ix := build(t, c, train)
 	var buf bytes.Buffer
 	n, err := ix.WriteTo(&buf)
 	require.NoError(t, err)
@@ -177,14 +187,28 @@ func TestIndexRoundTrip(t *testing.T) {
 	got, err := ReadIndex(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
 	assert.Equal(t, ix.NGrams(), got.NGrams())
+	assert.Equal(t, ix.MemBytes(), got.MemBytes())
+	assert.Equal(t, ix.Config(), got.Config())
 	assert.Equal(t, ix.Texts, got.Texts)
 	assert.Equal(t, ix.Bytes, got.Bytes)
-	for _, d := range train[:50] {
-		a, _ := ix.Check(Config{}, d)
-		b, _ := got.Check(Config{}, d)
-		assert.Equal(t, a, b)
-		assert.Equal(t, Full, b.Verdict)
+	// Items made of halves of two training texts: partly found.
+	eval := slices.Clone(train[:60])
+	for i := range eval[:30] {
+		a, b := train[2*i].Text, train[2*i+1].Text
+		eval[i].Text = a[:len(a)/2] + " Zyx " + b[len(b)/2:]
 	}
+	partial := 0
+	for i, d := range eval {
+		a, _ := ix.Check(c, d)
+		b, _ := got.Check(c, d)
+		assert.Equal(t, a, b)
+		if i >= 30 {
+			assert.Equal(t, Full, b.Verdict)
+		} else if b.Hits > 0 && b.Hits < b.NGrams {
+			partial++
+		}
+	}
+	assert.Greater(t, partial, 20, describe(c))
 	data := buf.Bytes()
 	for _, tc := range []struct {
 		name string
@@ -202,14 +226,17 @@ func TestIndexRoundTrip(t *testing.T) {
 }
 
 func FuzzReadIndex(f *testing.F) {
-	var buf bytes.Buffer
-	ix, _, _ := BuildIndex(context.Background(), Config{NGram: 2}, Docs(Doc{Text: "a b c d"}), nil)
-	ix.WriteTo(&buf)
-	f.Add(buf.Bytes())
+	for _, c := range []Config{{NGram: 2}, {Chars: 6}} {
+		var buf bytes.Buffer
+		ix, _, _ := BuildIndex(context.Background(), c, Docs(Doc{Text: "a b c d"}, Doc{Text: "abcdefghijk"}), nil)
+		ix.WriteTo(&buf)
+		f.Add(buf.Bytes())
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ix, err := ReadIndex(bytes.NewReader(b))
 		if err == nil {
 			ix.Check(ix.Config(), Doc{Text: "a b c d e"})
+			ix.Check(ix.Config(), Doc{Text: "abcdefghijk abcdefghijk"})
 		}
 	})
 }

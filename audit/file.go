@@ -6,20 +6,28 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"slices"
 
 	"github.com/zeebo/xxh3"
 )
 
-// The index file format, version 2. All integers are little-endian.
+// The index file format, version 3. All integers are little-endian.
 //
 //	magic    [16]byte  "sophia-audit-idx"
-//	version  uint32    2
+//	version  uint32    3
 //	mode     uint32    0 = word n-grams, 1 = character windows
 //	n        uint32    words or characters per n-gram
 //	parts    uint32    number of partitions of each set (256)
 //	texts    uint64    training texts indexed
 //	bytes    uint64    training bytes indexed
-//	then two sets, the n-grams and the whole texts, each as parts partitions:
+//	in word mode, the n-grams as a set (below); in character mode, the
+//	anchor records (see charindex.go), as parts partitions:
+//	  count  uint64    records
+//	  keys   count × uint64, in increasing order (repeats allowed)
+//	  chars  count × 30 × uint16: each record's characters, before the
+//	                   m-gram in [0:15], after it in [15:30]; records with
+//	                   the same key in increasing order of their characters
+//	then the whole texts as a set, parts partitions:
 //	  slots  uint64    0, or the table size S plus the slots its last
 //	                   cluster runs past the end (fewer than S); S is the
 //	                   smallest power of two >= 1024 with count <= 3/4 S
@@ -29,12 +37,14 @@ import (
 //	                   the partition bits) or right after the one before it
 //	checksum uint64    XXH3-64 of every byte before it
 //
-// Version 1 (up to this change) laid the tables out in insertion order, with
-// the home slot in the low bits; its files are refused, with a message to build
-// the index again.
+// Version 2 kept character mode as a set of fingerprints of every window; its
+// word-mode files are the same as version 3's and are read, its character-mode
+// files are refused. Version 1 laid the tables out in insertion order, with the
+// home slot in the low bits; its files are refused. A refusal says to build the
+// index again.
 const (
 	indexMagic   = "sophia-audit-idx"
-	indexVersion = 2
+	indexVersion = 3
 	// maxSlots bounds a partition's table (2^36 slots = 512 GiB).
 	maxSlots = 1 << 36
 )
@@ -57,7 +67,31 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	binary.LittleEndian.PutUint64(hdr[40:], uint64(ix.Bytes))
 	cw.Write(hdr[:])
 	buf := make([]byte, 0, 1<<16)
-	for _, s := range []*set{&ix.grams, &ix.docs} {
+	sets := []*set{&ix.grams, &ix.docs}
+	if ix.chars {
+		sets = sets[1:]
+		for i := range ix.cs.parts {
+			p := &ix.cs.parts[i]
+			cw.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(len(p.keys))))
+			for j := 0; j < len(p.keys); {
+				buf = buf[:0]
+				for ; j < len(p.keys) && len(buf) < cap(buf); j++ {
+					buf = binary.LittleEndian.AppendUint64(buf, p.keys[j])
+				}
+				cw.Write(buf)
+			}
+			for j := 0; j < len(p.cs); {
+				buf = buf[:0]
+				for ; j < len(p.cs) && len(buf)+4*maxCtx <= cap(buf); j++ {
+					for _, c := range p.cs[j] {
+						buf = binary.LittleEndian.AppendUint16(buf, c)
+					}
+				}
+				cw.Write(buf)
+			}
+		}
+	}
+	for _, s := range sets {
 		for i := range s.parts {
 			p := &s.parts[i]
 			buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(p.slots)))
@@ -121,17 +155,27 @@ func ReadIndex(r io.Reader) (*Index, error) {
 	if string(hdr[:16]) != indexMagic {
 		return nil, details(ErrIndexFormat, "audit: not an index file (bad magic)")
 	}
-	if v := binary.LittleEndian.Uint32(hdr[16:]); v != indexVersion {
+	v := binary.LittleEndian.Uint32(hdr[16:])
+	mode, n := binary.LittleEndian.Uint32(hdr[20:]), binary.LittleEndian.Uint32(hdr[24:])
+	if v != indexVersion && !(v == 2 && mode == 0) {
 		return nil, details(ErrIndexFormat, "audit: index file format version %d, this version reads only version %d: build the index again from the training data", v, indexVersion)
 	}
-	mode, n := binary.LittleEndian.Uint32(hdr[20:]), binary.LittleEndian.Uint32(hdr[24:])
 	if mode > 1 || n < 1 || n > 1<<16 || binary.LittleEndian.Uint32(hdr[28:]) != numParts {
 		return nil, details(ErrIndexFormat, "audit: bad index header")
 	}
-	ix := &Index{chars: mode == 1, n: int(n),
-		Texts: int64(binary.LittleEndian.Uint64(hdr[32:])), Bytes: int64(binary.LittleEndian.Uint64(hdr[40:]))}
+	ix := newIndex(mode == 1, int(n))
+	ix.Texts, ix.Bytes = int64(binary.LittleEndian.Uint64(hdr[32:])), int64(binary.LittleEndian.Uint64(hdr[40:]))
 	buf := make([]byte, 1<<16)
-	for _, s := range []*set{&ix.grams, &ix.docs} {
+	sets := []*set{&ix.grams, &ix.docs}
+	if ix.chars {
+		sets = sets[1:]
+		for i := range ix.cs.parts {
+			if err := readRecords(read, buf, &ix.cs.parts[i], i, ix.cp.ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, s := range sets {
 		for i := range s.parts {
 			p := &s.parts[i]
 			if err := read(buf[:16]); err != nil {
@@ -195,4 +239,57 @@ func ReadIndex(r io.Reader) (*Index, error) {
 		return nil, details(ErrIndexFormat, "audit: trailing data after the index")
 	}
 	return ix, nil
+}
+
+// readRecords reads partition i of a character index into p, checking that the
+// records are in order, in their partition, and hold no characters beyond ctx
+// on either side.
+func readRecords(read func([]byte) error, buf []byte, p *cpart, i, ctx int) error {
+	if err := read(buf[:8]); err != nil {
+		return err
+	}
+	cnt := binary.LittleEndian.Uint64(buf)
+	if cnt > maxSlots {
+		return details(ErrIndexFormat, "audit: bad index record count")
+	}
+	for left := cnt; left > 0; {
+		k := min(left, uint64(len(buf)/8))
+		if err := read(buf[:8*k]); err != nil {
+			return err
+		}
+		for j := range k {
+			v := binary.LittleEndian.Uint64(buf[8*j:])
+			if v>>partShift != uint64(i) || len(p.keys) > 0 && v < p.keys[len(p.keys)-1] {
+				return details(ErrIndexFormat, "audit: index record out of place")
+			}
+			p.keys = append(p.keys, v)
+		}
+		left -= k
+	}
+	const size = 4 * maxCtx
+	for left := cnt; left > 0; {
+		k := min(left, uint64(len(buf)/size))
+		if err := read(buf[:size*k]); err != nil {
+			return err
+		}
+		for j := range k {
+			var c recChars
+			for x := range c {
+				c[x] = binary.LittleEndian.Uint16(buf[int(j)*size+2*x:])
+			}
+			for x := ctx; x < maxCtx; x++ {
+				if c[x] != 0 || c[maxCtx+x] != 0 {
+					return details(ErrIndexFormat, "audit: index record out of place")
+				}
+			}
+			r := len(p.cs)
+			if r > 0 && p.keys[r] == p.keys[r-1] && slices.Compare(c[:], p.cs[r-1][:]) <= 0 {
+				return details(ErrIndexFormat, "audit: index record out of place")
+			}
+			p.cs = append(p.cs, c)
+		}
+		left -= k
+	}
+	p.buildDir()
+	return nil
 }

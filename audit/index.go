@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,17 +119,26 @@ func Docs(docs ...Doc) Source { return &sliceSource{docs: docs} }
 type Index struct {
 	chars bool
 	n     int
-	grams set
+	grams set     // word mode
+	cs    charSet // character mode
+	cp    charParams
 	docs  set
 	// Texts and Bytes count the training texts and bytes indexed.
 	Texts, Bytes int64
 }
 
-// NGrams is the number of distinct n-gram fingerprints.
-func (ix *Index) NGrams() int64 { return ix.grams.len() }
+// NGrams is, in word mode, the number of distinct n-gram fingerprints; in
+// character mode, the number of distinct anchor records, through which the
+// index finds every window of the training data (see docs/audit.md).
+func (ix *Index) NGrams() int64 {
+	if ix.chars {
+		return ix.cs.len()
+	}
+	return ix.grams.len()
+}
 
 // MemBytes is the memory held by the index's tables.
-func (ix *Index) MemBytes() int64 { return ix.grams.bytes() + ix.docs.bytes() }
+func (ix *Index) MemBytes() int64 { return ix.grams.bytes() + ix.cs.bytes() + ix.docs.bytes() }
 
 // Config returns the n-gram settings the index was built with: NGram, or Chars
 // in character mode.
@@ -137,6 +147,29 @@ func (ix *Index) Config() Config {
 		return Config{Chars: ix.n}
 	}
 	return Config{NGram: ix.n}
+}
+
+// freeList recycles values of T.
+type freeList[T any] struct {
+	mu   sync.Mutex
+	free []*T
+}
+
+func (f *freeList[T]) Get() *T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.free); n > 0 {
+		v := f.free[n-1]
+		f.free = f.free[:n-1]
+		return v
+	}
+	return new(T)
+}
+
+func (f *freeList[T]) Put(v *T) {
+	f.mu.Lock()
+	f.free = append(f.free, v)
+	f.mu.Unlock()
 }
 
 // batch is a shard of the training stream.
@@ -162,6 +195,7 @@ type trainOut struct {
 	// partition p's are grams[at[p]:at[p+1]].
 	grams    []uint64
 	at       [numParts + 1]int
+	recs     [numParts][]crec // character mode: the records, by partition
 	docs     [numParts][]uint64
 	findings []Finding
 	texts    int64
@@ -174,6 +208,7 @@ func (o *trainOut) reset() {
 	o.at = [numParts + 1]int{}
 	for i := range o.docs {
 		o.docs[i] = o.docs[i][:0]
+		o.recs[i] = o.recs[i][:0]
 	}
 	o.findings, o.texts, o.bytes = nil, 0, 0
 }
@@ -222,9 +257,12 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	if err != nil {
 		return nil, nil, err
 	}
-	ix := &Index{chars: c.Chars > 0, n: c.window()}
+	ix := newIndex(c.Chars > 0, c.window())
 	workers := shard.Workers(c.Workers)
-	pool := sync.Pool{New: func() any { return new(trainOut) }}
+	// The batches' outputs are recycled through a free list rather than a
+	// sync.Pool, which the garbage collector empties: their buffers are
+	// large and grow to fit.
+	pool := freeList[trainOut]{}
 	var findings []Finding
 
 	// Partition p of both sets is filled by inserter p % workers only. A
@@ -233,15 +271,23 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	// insertBatches at a time, partition by partition.
 	finish := func(who, of int, sc *scratch) {
 		for p := who; p < numParts; p += of {
-			ix.grams.parts[p].finish(sc)
+			if ix.chars {
+				ix.cs.parts[p].finish(&sc.c)
+			} else {
+				ix.grams.parts[p].finish(sc)
+			}
 			ix.docs.parts[p].finish(sc)
 		}
 	}
 	insert := func(outs []*trainOut, who, of int, sc *scratch) {
 		for p := who; p < numParts; p += of {
-			gp, dp := &ix.grams.parts[p], &ix.docs.parts[p]
+			gp, cp, dp := &ix.grams.parts[p], &ix.cs.parts[p], &ix.docs.parts[p]
 			for _, o := range outs {
-				gp.add(o.grams[o.at[p]:o.at[p+1]], sc)
+				if ix.chars {
+					cp.add(o.recs[p], &sc.c)
+				} else {
+					gp.add(o.grams[o.at[p]:o.at[p+1]], sc)
+				}
 				dp.add(o.docs[p], sc)
 			}
 		}
@@ -289,7 +335,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	pw := rollPow(window)
 	tokPool := sync.Pool{New: func() any { return new(tokenizer) }}
 	work := func(b *batch) *trainOut {
-		o := pool.Get().(*trainOut)
+		o := pool.Get()
 		t := tokPool.Get().(*tokenizer)
 		fps := t.fps[:0] // the batch's fingerprints, in order
 		for i := range b.docs {
@@ -303,11 +349,18 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 				continue
 			}
 			if ix.chars {
-				var h uint64
-				var cnt int
-				fps, h, cnt = charGrams(d.Text, window, pw, t.ringOf(window), fps)
+				cd := &t.cd
+				cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+				h, cnt := cd.analyze(d.Text, &ix.cp, 0)
 				if cnt > 0 {
 					o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
+				}
+				for i := range cd.anch {
+					a := &cd.anch[i]
+					p := a.key >> partShift
+					rs := append(o.recs[p], crec{})
+					ix.cp.record(&rs[len(rs)-1], cd.runes, a)
+					o.recs[p] = rs
 				}
 				continue
 			}
@@ -468,6 +521,13 @@ type checker struct {
 	hit   []bool
 	items []itemFPs
 	look  lookupBuf
+	// character mode: where each text of a batch starts in tok.cd.runes,
+	// and the records of the batch's anchors
+	roff   []int
+	lo, hi []int32
+	order  []int32
+	sorted []uint64
+	count  []int32
 }
 
 func newChecker(ix *Index, c Config) (*checker, error) {
@@ -504,61 +564,27 @@ func (ck *checker) check(d *Doc) Result {
 	return r[0]
 }
 
-// itemFPs is where an item's n-gram fingerprints lie in checker.fps.
+// itemFPs is where an item's windows lie in checker.hit (and in word mode its
+// n-gram fingerprints in checker.fps).
 type itemFPs struct {
 	off, n int
 	exact  bool
 }
 
-// checkAll scores docs into res. The fingerprints of all the items are looked
-// up in one pass, so that the lookups of one item overlap those of the next;
-// the items with a hit are normalised again for their spans.
+// checkAll scores docs into res. In word mode the fingerprints of all the
+// items are looked up in one pass, so that the lookups of one item overlap
+// those of the next. The items with a hit are normalised again for their spans.
 func (ck *checker) checkAll(docs []Doc, res []Result) {
+	var hits []bool
+	if ck.ix.chars {
+		hits = ck.hitChars(docs)
+	} else {
+		hits = ck.hitWords(docs)
+	}
 	t := &ck.tok
 	n := ck.ix.n
-	fps := ck.fps[:0]
-	items := ck.items[:0]
 	for i := range docs {
-		it := itemFPs{off: len(fps)}
-		if ck.ix.chars {
-			var h uint64
-			var cnt int
-			fps, h, cnt = charGrams(docs[i].Text, n, ck.pw, t.ringOf(n), fps)
-			if cnt > 0 {
-				it.exact = ck.ix.docs.has(h)
-			}
-			it.n = len(fps) - it.off
-			items = append(items, it)
-			continue
-		}
-		t.run(docs[i].Text, ck.ix.chars)
-		toks := t.toks
-		if len(toks) > 0 {
-			it.exact = ck.ix.docs.has(docHash(toks))
-		}
-		if len(toks) >= n {
-			var r uint64
-			for j, tk := range toks {
-				if j >= n {
-					r -= toks[j-n].h * ck.pw
-				}
-				r = r*rollBase + tk.h
-				if j >= n-1 {
-					fps = append(fps, mix(r))
-				}
-			}
-		}
-		it.n = len(fps) - it.off
-		items = append(items, it)
-	}
-	ck.fps, ck.items = fps, items
-	if cap(ck.hit) < len(fps) {
-		ck.hit = make([]bool, len(fps))
-	}
-	hits := ck.hit[:len(fps)]
-	ck.ix.grams.hasAll(fps, hits, &ck.look)
-	for i := range docs {
-		d, it := &docs[i], items[i]
+		d, it := &docs[i], ck.items[i]
 		r := Result{File: d.File, Line: d.Line, ID: d.ID, Name: d.Name(), Spans: []Span{}, NGrams: it.n, Exact: it.exact}
 		hit := hits[it.off : it.off+it.n]
 		for _, h := range hit {
@@ -583,6 +609,94 @@ func (ck *checker) checkAll(docs []Doc, res []Result) {
 		}
 		res[i] = r
 	}
+}
+
+// hits returns ck.hit resized to n windows, all false.
+func (ck *checker) hits(n int) []bool {
+	if cap(ck.hit) < n {
+		ck.hit = make([]bool, n)
+	}
+	h := ck.hit[:n]
+	clear(h)
+	return h
+}
+
+// hitWords sets ck.items for docs in word mode and returns whether each of
+// their n-grams is in the index.
+func (ck *checker) hitWords(docs []Doc) []bool {
+	t := &ck.tok
+	n := ck.ix.n
+	fps := ck.fps[:0]
+	items := ck.items[:0]
+	for i := range docs {
+		it := itemFPs{off: len(fps)}
+		t.run(docs[i].Text, false)
+		toks := t.toks
+		if len(toks) > 0 {
+			it.exact = ck.ix.docs.has(docHash(toks))
+		}
+		if len(toks) >= n {
+			var r uint64
+			for j, tk := range toks {
+				if j >= n {
+					r -= toks[j-n].h * ck.pw
+				}
+				r = r*rollBase + tk.h
+				if j >= n-1 {
+					fps = append(fps, mix(r))
+				}
+			}
+		}
+		it.n = len(fps) - it.off
+		items = append(items, it)
+	}
+	ck.fps, ck.items = fps, items
+	hits := ck.hits(len(fps))
+	ck.ix.grams.hasAll(fps, hits, &ck.look)
+	return hits
+}
+
+// hitChars sets ck.items for docs in character mode and returns whether each
+// of their windows occurs in the training data.
+func (ck *checker) hitChars(docs []Doc) []bool {
+	p := &ck.ix.cp
+	cd := &ck.tok.cd
+	items := ck.items[:0]
+	cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+	roff := ck.roff[:0]
+	total := 0
+	for i := range docs {
+		roff = append(roff, len(cd.runes))
+		h, cnt := cd.analyze(docs[i].Text, p, int32(i))
+		it := itemFPs{off: total, n: max(0, cnt-p.n+1)}
+		if cnt > 0 {
+			it.exact = ck.ix.docs.has(h)
+		}
+		total += it.n
+		items = append(items, it)
+	}
+	roff = append(roff, len(cd.runes))
+	runes, anch := cd.runes, cd.anch
+	ck.items, ck.roff = items, roff
+	hits := ck.hits(total)
+	if cap(ck.lo) < len(anch) {
+		ck.lo, ck.hi, ck.order = make([]int32, len(anch)), make([]int32, len(anch)), make([]int32, len(anch))
+		ck.sorted = make([]uint64, len(anch))
+	}
+	if nb := 2<<min(max(bits.Len(uint(len(anch))), 8), 22) + 1; cap(ck.count) < nb {
+		ck.count = make([]int32, nb)
+	}
+	lo, hi := ck.lo[:len(anch)], ck.hi[:len(anch)]
+	ck.ix.cs.findAll(anch, lo, hi, ck.order[:len(anch)], ck.sorted[:len(anch)], ck.count)
+	for i := range anch {
+		if lo[i] == hi[i] {
+			continue
+		}
+		a := &anch[i]
+		it := items[a.doc]
+		ck.ix.cs.matches(p, runes[roff[a.doc]:roff[a.doc+1]], a, hits[it.off:it.off+it.n], int(lo[i]), int(hi[i]))
+	}
+	return hits
 }
 
 // spansOf returns the spans of text covered by the n-grams with a hit (all of

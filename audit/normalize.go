@@ -77,16 +77,8 @@ type tokenizer struct {
 	keep bool   // build buf
 	buf  []byte // the normalised text, when keep is set
 	toks []token
-	fps  []uint64 // character-mode window fingerprints (charGrams)
-	ring []uint64 // charGrams' scratch space
-}
-
-// ringOf returns t's ring buffer of n elements for charGrams.
-func (t *tokenizer) ringOf(n int) []uint64 {
-	if cap(t.ring) < n {
-		t.ring = make([]uint64, n)
-	}
-	return t.ring[:n]
+	fps  []uint64 // word mode's n-gram fingerprints, when indexing
+	cd   charDoc  // character mode's analysis
 }
 
 // run normalises s into t.buf and t.toks.
@@ -259,48 +251,6 @@ var charLower = func() (t [256]byte) {
 	}
 	return t
 }()
-
-// charGrams appends to fps the fingerprints of the n-character windows of the
-// character-mode normalisation of s, in order, as the tokens of t.chars and the
-// rolling hash over them would give (pw is rollPow(n)), in one pass without the
-// tokens. It returns fps, the text's docHash, and its number of characters.
-// ring is scratch space of at least n elements.
-func charGrams(s string, n int, pw uint64, ring []uint64, fps []uint64) ([]uint64, uint64, int) {
-	var dh, r uint64
-	cnt, pos := 0, 0
-	ring = ring[:n]
-	for i := 0; i < len(s); {
-		var v uint64
-		if c := s[i]; c < utf8.RuneSelf {
-			i++
-			l := charLower[c]
-			if l == 0 {
-				continue
-			}
-			v = uint64(l)
-		} else {
-			ru, size := utf8.DecodeRuneInString(s[i:])
-			i += size
-			if ru == utf8.RuneError && size == 1 || !keepChar(ru) {
-				continue
-			}
-			v = uint64(unicode.ToLower(ru))
-		}
-		dh = dh*0xC2B2AE3D27D4EB4F + v
-		if cnt >= n {
-			r -= ring[pos] * pw
-		}
-		ring[pos] = v
-		if pos++; pos == n {
-			pos = 0
-		}
-		r = r*rollBase + v
-		if cnt++; cnt >= n {
-			fps = append(fps, mix(r))
-		}
-	}
-	return fps, mix(dh ^ uint64(cnt)*0x5bd1e9955bd1e995), cnt
-}
 
 // runeOffset converts the byte offset b of s into a count of code points,
 // continuing from a previous conversion (pb bytes = pr code points).

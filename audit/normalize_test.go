@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -93,33 +92,53 @@ func TestFingerprint(t *testing.T) {
 	assert.True(t, ix.docs.has(a))
 }
 
-// TestCharGrams checks the one-pass character-mode fingerprints against the
-// rolling hash over the tokens of the tokenizer.
-func TestCharGrams(t *testing.T) {
-	texts := []string{"", "a", "Ab, c!", "Héllo WÖRLD ÅΣΣ 123 ½ ⅷ ﬁ\u0301 日本語 \xff\xfe bad", strings.Repeat("The quick brown Fox; 42 × éΩ. ", 20)}
+// TestAnalyze checks character mode's analysis against the tokenizer and a
+// plain search for every window's anchor: the code points are the tokens', the
+// text's fingerprint is docHash's, and every window has exactly one anchor, the
+// rightmost least polynomial hash of the m-grams it starts with, mixed.
+func TestAnalyze(t *testing.T) {
+	texts := []string{"", "a", "Ab, c!", "Héllo WÖRLD ÅΣΣ 123 ½ ⅷ ﬁ\u0301 日本語 \xff\xfe bad", strings.Repeat("The quick brown Fox; 42 × éΩ. ", 20), strings.Repeat("ab", 40), strings.Repeat("a", 70)}
 	var tk tokenizer
+	var cd charDoc
 	for _, s := range texts {
-		for _, n := range []int{1, 2, 5, 50} {
-			pw := rollPow(n)
-			got, gh, cnt := charGrams(s, n, pw, tk.ringOf(n), nil)
+		for _, n := range []int{1, 2, 5, 13, 50} {
+			p := newCharParams(n)
+			cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+			gh, cnt := cd.analyze(s, &p, 3)
 			tk.run(s, true)
-			var want []uint64
-			var r uint64
-			for j, x := range tk.toks {
-				if j >= n {
-					r -= tk.toks[j-n].h * pw
+			require.Equal(t, len(tk.toks), cnt)
+			for i, x := range tk.toks {
+				require.Equal(t, x.h, uint64(cd.runes[i]))
+			}
+			if cnt > 0 {
+				require.Equal(t, docHash(tk.toks), gh)
+			}
+			var raw []uint64
+			for a := 0; a+p.m <= cnt; a++ {
+				var r uint64
+				for _, v := range cd.runes[a : a+p.m] {
+					r = r*rollBase + uint64(v)
 				}
-				r = r*rollBase + x.h
-				if j >= n-1 {
-					want = append(want, mix(r))
+				raw = append(raw, r)
+			}
+			next := 0 // the next window
+			for _, a := range cd.anch {
+				require.Equal(t, next, a.first, "%q n=%d", s, n)
+				require.LessOrEqual(t, a.first, a.last)
+				require.Equal(t, int32(3), a.doc)
+				for w := a.first; w <= a.last; w++ {
+					best := w
+					for j := w; j < w+p.k; j++ {
+						if raw[j] <= raw[best] {
+							best = j
+						}
+					}
+					require.Equal(t, best, a.pos, "%q n=%d window %d", s, n, w)
+					require.Equal(t, mix(raw[best]), a.key)
 				}
+				next = a.last + 1
 			}
-			if cnt != len(tk.toks) || !slices.Equal(got, want) {
-				t.Fatalf("%q n=%d: %d chars, %v; want %d, %v", s, n, cnt, got, len(tk.toks), want)
-			}
-			if cnt > 0 && gh != docHash(tk.toks) {
-				t.Fatalf("%q: doc hash %x, want %x", s, gh, docHash(tk.toks))
-			}
+			require.Equal(t, max(0, cnt-n+1), next, "%q n=%d: windows", s, n)
 		}
 	}
 }

@@ -98,6 +98,7 @@ func (p *part) add(keys []uint64, sc *scratch) {
 type scratch struct {
 	tmp, dense []uint64
 	count      []int32
+	c          cscratch // of the character index's partitions
 }
 
 // flush merges the pending keys into the table.

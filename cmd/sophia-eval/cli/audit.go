@@ -301,7 +301,8 @@ type indexJSON struct {
 	N          int    `json:"n"`
 	Texts      int64  `json:"texts"`
 	Bytes      int64  `json:"bytes"`
-	NGrams     int64  `json:"distinct_ngrams"`
+	NGrams     int64  `json:"distinct_ngrams,omitempty"` // word mode
+	Anchors    int64  `json:"anchors,omitempty"`         // character mode
 	MemBytes   int64  `json:"memory_bytes"`
 	LoadedFrom string `json:"loaded_from,omitempty"`
 }
@@ -408,6 +409,7 @@ func runAuditData(ctx context.Context, e *env, o *auditOptions, cmd *cobra.Comma
 	rep.Index = indexJSON{Mode: "words", N: ic.NGram, Texts: ix.Texts, Bytes: ix.Bytes, NGrams: ix.NGrams(), MemBytes: ix.MemBytes(), LoadedFrom: rep.Index.LoadedFrom}
 	if ic.Chars > 0 {
 		rep.Index.Mode, rep.Index.N = "chars", ic.Chars
+		rep.Index.NGrams, rep.Index.Anchors = 0, ix.NGrams()
 	}
 
 	if len(o.eval) > 0 {
@@ -493,15 +495,15 @@ func runAuditData(ctx context.Context, e *env, o *auditOptions, cmd *cobra.Comma
 
 func printAudit(w io.Writer, rep *auditReport, scanned bool) {
 	x := rep.Index
-	unit := fmt.Sprintf("word %d-grams", x.N)
+	count := fmt.Sprintf("%d distinct word %d-grams", x.NGrams, x.N)
 	if x.Mode == "chars" {
-		unit = fmt.Sprintf("%d-character windows", x.N)
+		count = fmt.Sprintf("%d-character windows through %d anchors", x.N, x.Anchors)
 	}
 	src := "training data"
 	if x.LoadedFrom != "" {
 		src = "index " + x.LoadedFrom
 	}
-	fmt.Fprintf(w, "%s: %s, %s, %d distinct %s (%s in memory)\n", src, plural(int(x.Texts), "text"), humanBytes(x.Bytes), x.NGrams, unit, humanBytes(x.MemBytes))
+	fmt.Fprintf(w, "%s: %s, %s, %s (%s in memory)\n", src, plural(int(x.Texts), "text"), humanBytes(x.Bytes), count, humanBytes(x.MemBytes))
 	for _, d := range rep.Datasets {
 		fmt.Fprintf(w, "%s: %s: %d clean, %d partially contaminated, %d fully contaminated (%s)\n",
 			d.File, plural(d.Items, "item"), d.Clean, d.Partial, d.Full, plural(d.Exact, "exact duplicate"))

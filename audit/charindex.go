@@ -1,0 +1,442 @@
+package audit
+
+import (
+	"math/bits"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Character mode does not keep a fingerprint of every window of n characters,
+// which would be one per character of the training data. It keeps anchors:
+//
+// Every window W = c[s:s+n] of a text's characters c chooses one anchor: of the
+// k positions s..s+k-1, the one whose m-gram (m = n-k+1 characters) has the
+// least fingerprint, the rightmost of equal ones. Those k m-grams all lie inside
+// W, so the choice depends on W's characters alone, and wherever W occurs in the
+// training data it chose the anchor at the same offset j = anchor - s. For each
+// position that some training window chose, the index keeps a record: the
+// m-gram's fingerprint, and the characters around the m-gram that those windows
+// cover (at most k-1 before it, the nearest first, and at most k-1 after it;
+// positions no such window covers are 0, which no character is). An evaluation
+// window occurs in the training data if and only if a record with its anchor's
+// fingerprint has its j characters before the m-gram and its k-1-j characters
+// after it (a 64-bit fingerprint standing for the m-gram's characters, as the
+// word mode's stand for whole n-grams).
+//
+// In random text a position is chosen by about one window in (k+1)/2, so the
+// index holds some 2/(k+1) records per training character instead of one
+// fingerprint, each record 8 + 4(k-1) bytes, and both indexing and checking
+// look up one record per anchor instead of one fingerprint per window.
+
+// charParams are the anchor parameters of windows of n characters.
+type charParams struct {
+	n, k, m int
+	ctx     int // k-1: the characters kept on each side of an anchor's m-gram
+	pw      uint64
+}
+
+func newCharParams(n int) charParams {
+	k := min(16, max(1, n/3))
+	m := n - k + 1
+	return charParams{n: n, k: k, m: m, ctx: k - 1, pw: rollPow(m)}
+}
+
+// fold16 is the character as a record stores it: the code point itself in the
+// Basic Multilingual Plane, other code points folded into the surrogate range,
+// which no character of a valid string occupies.
+func fold16(r uint32) uint16 {
+	if r < 0x10000 {
+		return uint16(r)
+	}
+	return 0xD800 | uint16(uint32(r)*0x9E3779B1>>21)
+}
+
+// anchor is a position chosen by the windows first..last of a text, the doc'th
+// of a batch.
+type anchor struct {
+	pos         int
+	key         uint64
+	first, last int
+	doc         int32
+}
+
+// charDoc analyses texts in character mode; its buffers are reused.
+type charDoc struct {
+	anch  []anchor
+	runes []uint32 // the code points of the normalisation
+	gs    []uint64 // its m-grams' fingerprints
+}
+
+// analyze appends to d.runes the code points of the normalisation of s and to
+// d.anch its anchors, marked with doc, their positions relative to the text's
+// first code point. It returns the text's docHash and its number of
+// characters. It makes three tight passes: the characters, the m-grams'
+// fingerprints, the anchors.
+func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
+	// The characters. ASCII without a branch on the byte's class: every
+	// byte is written, and the count only moves past the kept ones.
+	base := len(d.runes)
+	all := slices.Grow(d.runes, len(s))
+	runes := all[base : base+len(s)]
+	var dh uint64
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			l := uint64(charLower[c])
+			runes[n] = uint32(l)
+			h := dh*0xC2B2AE3D27D4EB4F + l
+			if l != 0 {
+				dh = h
+				n++
+			}
+			continue
+		}
+		ru, sz := utf8.DecodeRuneInString(s[i:])
+		i += sz
+		if ru == utf8.RuneError && sz == 1 || !keepChar(ru) {
+			continue
+		}
+		v := unicode.ToLower(ru)
+		dh = dh*0xC2B2AE3D27D4EB4F + uint64(v)
+		runes[n] = uint32(v)
+		n++
+	}
+	runes = runes[:n]
+	d.runes = all[:base+n]
+	dh = mix(dh ^ uint64(n)*0x5bd1e9955bd1e995)
+	if n < p.n {
+		return dh, n
+	}
+	// The m-grams' polynomial hashes, unmixed: the anchors are chosen by
+	// them, and only an anchor's is mixed into its key.
+	m, k := p.m, p.k
+	gs := slices.Grow(d.gs[:0], n-m+1)[:n-m+1]
+	var r uint64
+	for _, v := range runes[:m] {
+		r = r*rollBase + uint64(v)
+	}
+	gs[0] = r
+	pw := p.pw
+	for j, v := range runes[m:] {
+		r = (r-uint64(runes[j])*pw)*rollBase + uint64(v)
+		gs[j+1] = r
+	}
+	d.gs = gs
+	// The anchors: for each window t, the rightmost least of gs[t:t+k].
+	anch := d.anch
+	minPos, minKey := 0, gs[0]
+	for j := 1; j < k; j++ {
+		if gs[j] <= minKey {
+			minPos, minKey = j, gs[j]
+		}
+	}
+	a0 := len(anch)
+	cur := anchor{pos: minPos, key: minKey, doc: doc}
+	for j, g := range gs[k:] {
+		t := j + 1 // the window; g is its last candidate's, at j+k
+		if g <= minKey {
+			minPos, minKey = j+k, g // further right, so it wins ties
+		} else if minPos < t {
+			minPos, minKey = t, gs[t]
+			for x, g := range gs[t+1 : t+k] {
+				if g <= minKey {
+					minPos, minKey = t+1+x, g
+				}
+			}
+		}
+		if minPos != cur.pos {
+			cur.last = t - 1
+			anch = append(anch, cur)
+			cur = anchor{pos: minPos, key: minKey, first: t, doc: doc}
+		}
+	}
+	cur.last = len(gs) - k
+	anch = append(anch, cur)
+	for i := range anch[a0:] {
+		anch[a0+i].key = mix(anch[a0+i].key)
+	}
+	d.anch = anch
+	return dh, n
+}
+
+// maxCtx is the most characters a record keeps on each side of its m-gram
+// (k is at most 16).
+const maxCtx = 15
+
+// recChars are a record's characters: before the m-gram, the nearest first,
+// in [0:ctx]; after it in [maxCtx:maxCtx+ctx]; 0 for the rest.
+type recChars [2 * maxCtx]uint16
+
+// crec is a record: the anchor's m-gram fingerprint and its characters.
+type crec struct {
+	key uint64
+	c   recChars
+}
+
+// record sets r to the record of anchor a of the text whose code points are
+// c: the characters before the m-gram as far as window a.first reaches, and
+// after it as far as window a.last reaches.
+func (p *charParams) record(r *crec, c []uint32, a *anchor) {
+	r.key = a.key
+	left := c[a.pos-min(p.ctx, a.pos-a.first) : a.pos]
+	for i, j := 0, len(left)-1; j >= 0; i, j = i+1, j-1 {
+		r.c[i] = fold16(left[j])
+	}
+	right := c[a.pos+p.m : a.last+p.n] // up to window a.last's end
+	for i, v := range right {
+		r.c[maxCtx+i] = fold16(v)
+	}
+}
+
+// cpart is one partition of the character index: records sorted by key, then
+// by their characters, without repeats; dir[b] is the first record whose key's
+// bucket (the bits below the partition bits) is b or more.
+type cpart struct {
+	keys []uint64
+	cs   []recChars
+	dir  []uint32
+	pend []crec // records added since the last flush, in any order
+}
+
+// cscratch is the reusable working space of cpart.flush.
+type cscratch struct {
+	idx   []int32
+	count []int32
+}
+
+// add adds recs to p, merging them into the sorted records once enough are
+// pending.
+func (p *cpart) add(recs []crec, sc *cscratch) {
+	if len(recs) == 0 {
+		return
+	}
+	limit := max(pendMin, len(p.keys))
+	if len(p.pend)+len(recs) > cap(p.pend) {
+		// Double the room (append grows large slices by a quarter, which
+		// copies them over and over), but never beyond what the limit can
+		// need.
+		pend := make([]crec, len(p.pend), min(max(2*cap(p.pend), len(p.pend)+len(recs), 256), limit+len(recs)))
+		copy(pend, p.pend)
+		p.pend = pend
+	}
+	p.pend = append(p.pend, recs...)
+	if len(p.pend) >= limit {
+		p.flush(sc)
+	}
+}
+
+// cmpRec orders records by key, then characters.
+func cmpRec(ka uint64, ca *recChars, kb uint64, cb *recChars) int {
+	switch {
+	case ka < kb:
+		return -1
+	case ka > kb:
+		return 1
+	}
+	return slices.Compare(ca[:], cb[:])
+}
+
+// flush merges the pending records into the sorted ones.
+func (p *cpart) flush(sc *cscratch) {
+	pend := p.pend
+	n := len(pend)
+	if n == 0 {
+		return
+	}
+	// Order the pending records: a counting sort by the top bits of their
+	// keys below the partition bits, then each bucket sorted.
+	b := uint(min(max(bits.Len(uint(n)), 4), 20))
+	sh := 64 - b
+	nb := 1 << b
+	if cap(sc.count) < nb+1 {
+		sc.count = make([]int32, nb+1)
+	}
+	count := sc.count[:nb+1]
+	clear(count)
+	for i := range pend {
+		count[pend[i].key<<partBits>>sh+1]++
+	}
+	for i := 1; i <= nb; i++ {
+		count[i] += count[i-1]
+	}
+	if cap(sc.idx) < n {
+		sc.idx = make([]int32, n)
+	}
+	idx := sc.idx[:n]
+	for i := range pend {
+		j := pend[i].key << partBits >> sh
+		idx[count[j]] = int32(i)
+		count[j]++
+	}
+	less := func(x, y int32) int { return cmpRec(pend[x].key, &pend[x].c, pend[y].key, &pend[y].c) }
+	start := int32(0)
+	for _, end := range count[:nb] {
+		switch bk := idx[start:end]; {
+		case len(bk) <= 1:
+		case len(bk) <= 16:
+			for i := 1; i < len(bk); i++ {
+				for j := i; j > 0 && less(bk[j], bk[j-1]) < 0; j-- {
+					bk[j], bk[j-1] = bk[j-1], bk[j]
+				}
+			}
+		default:
+			slices.SortFunc(bk, less)
+		}
+		start = end
+	}
+	// Merge with the records held, dropping repeats.
+	keys := make([]uint64, len(p.keys)+n)
+	cs := make([]recChars, len(keys))
+	o, i := 0, 0
+	for _, x := range idx {
+		r := &pend[x]
+		for i < len(p.keys) && cmpRec(p.keys[i], &p.cs[i], r.key, &r.c) < 0 {
+			keys[o], cs[o] = p.keys[i], p.cs[i]
+			o++
+			i++
+		}
+		if o > 0 && keys[o-1] == r.key && cs[o-1] == r.c {
+			continue
+		}
+		if i < len(p.keys) && p.keys[i] == r.key && p.cs[i] == r.c {
+			continue // held already: it is copied next
+		}
+		keys[o], cs[o] = r.key, r.c
+		o++
+	}
+	o += copy(keys[o:], p.keys[i:])
+	copy(cs[o-(len(p.keys)-i):], p.cs[i:])
+	p.keys, p.cs = keys[:o:o], cs[:o:o]
+	p.pend = pend[:0]
+}
+
+// finish flushes p, releases its pending buffer and builds its directory.
+func (p *cpart) finish(sc *cscratch) {
+	p.flush(sc)
+	p.pend = nil
+	p.buildDir()
+}
+
+// dirBits is log2 of the number of buckets of the directory of n records.
+func dirBits(n int) uint {
+	if n < 2 {
+		return 0
+	}
+	return uint(bits.Len(uint(n)) - 1)
+}
+
+func (p *cpart) buildDir() {
+	db := dirBits(len(p.keys))
+	nb := 1 << db
+	dir := make([]uint32, nb+1)
+	for _, k := range p.keys {
+		dir[(k<<partBits>>1>>(63-db))+1]++
+	}
+	for i := 1; i <= nb; i++ {
+		dir[i] += dir[i-1]
+	}
+	p.dir = dir
+}
+
+// newIndex returns an empty index of windows of n words or characters.
+func newIndex(chars bool, n int) *Index {
+	ix := &Index{chars: chars, n: n}
+	if chars {
+		ix.cp = newCharParams(n)
+	}
+	return ix
+}
+
+// charSet is the character index's records, cut into numParts partitions by
+// the top bits of their keys.
+type charSet struct {
+	parts [numParts]cpart
+}
+
+func (s *charSet) len() int64 {
+	var n int64
+	for i := range s.parts {
+		n += int64(len(s.parts[i].keys))
+	}
+	return n
+}
+
+func (s *charSet) bytes() int64 {
+	var n int64
+	for i := range s.parts {
+		p := &s.parts[i]
+		n += 8*int64(len(p.keys)) + 2*maxCtx*2*int64(len(p.cs)) + 4*int64(len(p.dir))
+	}
+	return n
+}
+
+// findAll sets lo[i], hi[i] to the records of anchor i: part.keys[lo:hi] of
+// its partition. The anchors are first put in the order of their keys' top
+// bits (a counting sort into order and sorted, with count as scratch space), so that the
+// lookups walk the directories and the keys from start to end instead of at
+// random.
+func (s *charSet) findAll(anch []anchor, lo, hi []int32, order []int32, sorted []uint64, count []int32) {
+	b := uint(min(max(bits.Len(uint(len(anch))), 8), 22))
+	sh := 64 - b
+	count = count[:1<<b+1]
+	clear(count)
+	for i := range anch {
+		count[anch[i].key>>sh+1]++
+	}
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	for i := range anch {
+		k := anch[i].key
+		j := k >> sh
+		order[count[j]], sorted[count[j]] = int32(i), k
+		count[j]++
+	}
+	for x, k := range sorted {
+		i := order[x]
+		p := &s.parts[k>>partShift]
+		if len(p.keys) == 0 {
+			lo[i], hi[i] = 0, 0
+			continue
+		}
+		keys := p.keys
+		d := k << partBits >> 1 >> (63 - dirBits(len(keys)))
+		j, e := p.dir[d], p.dir[d+1]
+		for j < e && keys[j] < k {
+			j++
+		}
+		x := j
+		for x < e && keys[x] == k {
+			x++
+		}
+		lo[i], hi[i] = int32(j), int32(x)
+	}
+}
+
+// matches sets hit[s] for the windows s in a.first..a.last that occur in the
+// training data through a's records, part.keys[lo:hi] of its partition; c are the code points of a's text.
+func (s *charSet) matches(p *charParams, c []uint32, a *anchor, hit []bool, lo, hi int) {
+	part := &s.parts[a.key>>partShift]
+	for r := lo; r < hi; r++ {
+		rec := &part.cs[r]
+		// L: the characters before the m-gram that agree, nearest first;
+		// R: those after it.
+		L := 0
+		for L < p.ctx && L < a.pos && rec[L] == fold16(c[a.pos-1-L]) {
+			L++
+		}
+		R := 0
+		at := a.pos + p.m
+		for R < p.ctx && at+R < len(c) && rec[maxCtx+R] == fold16(c[at+R]) {
+			R++
+		}
+		// Window s needs a.pos-s characters before and ctx-(a.pos-s) after.
+		from, to := max(a.first, a.pos-L), min(a.last, a.pos-p.ctx+R)
+		for w := from; w <= to; w++ {
+			hit[w] = true
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package audit
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// windowsOf returns the windows of n characters of the character-mode
+// normalisation of s, as strings.
+func windowsOf(s string, n int) []string {
+	r := []rune(Normalize(s, true))
+	var out []string
+	for a := 0; a+n <= len(r); a++ {
+		out = append(out, string(r[a:a+n]))
+	}
+	return out
+}
+
+// tieText is text over a few letters, with long runs and periodic stretches, so
+// that many m-grams are equal and the windows' choice of anchor rests on ties.
+func tieText(r *rand.Rand, size int) string {
+	alpha := "abc"[:1+r.IntN(3)]
+	var b strings.Builder
+	for b.Len() < size {
+		switch r.IntN(4) {
+		case 0:
+			b.WriteString(strings.Repeat(alpha[r.IntN(len(alpha)):][:1], 1+r.IntN(40)))
+		case 1:
+			unit := b.String()
+			if len(unit) > 5 {
+				unit = unit[len(unit)-1-r.IntN(5):]
+			}
+			b.WriteString(strings.Repeat(unit, 1+r.IntN(8)))
+		case 2:
+			b.WriteString(" Ü, 日本 ")
+		default:
+			for range 1 + r.IntN(20) {
+				b.WriteByte(alpha[r.IntN(len(alpha))])
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestCharWindows checks every window of every evaluation text against a set of
+// the training windows as strings: the anchored index must find exactly the
+// windows that occur, whatever the window size, on text full of ties and
+// repeats, with merges made frequent, for one and several workers.
+func TestCharWindows(t *testing.T) {
+	defer func(m int) { pendMin = m }(pendMin)
+	pendMin = 64
+	r := rand.New(rand.NewPCG(5, 7))
+	var train, eval []string
+	for range 300 {
+		train = append(train, tieText(r, r.IntN(300)))
+	}
+	for i := range 300 {
+		switch i % 3 {
+		case 0: // a piece of a training text, edited
+			s := train[r.IntN(len(train))]
+			a := r.IntN(len(s) + 1)
+			b := a + r.IntN(len(s)-a+1)
+			eval = append(eval, strings.Replace(s[a:b], "a", "b", 1)+tieText(r, r.IntN(30)))
+		case 1:
+			eval = append(eval, tieText(r, r.IntN(200)))
+		default:
+			eval = append(eval, train[r.IntN(len(train))])
+		}
+	}
+	train = append(train, refCorpus(3, 1<<14)...)
+	eval = append(eval, refCorpus(3, 1<<12)...)
+	for _, n := range []int{1, 2, 3, 5, 7, 13, 20, 50, 64} {
+		have := map[string]bool{}
+		for _, s := range train {
+			for _, w := range windowsOf(s, n) {
+				have[w] = true
+			}
+		}
+		for _, workers := range []int{1, 3} {
+			c := Config{Chars: n, Workers: workers}
+			ix := build(t, c, docsOf("train", train...))
+			ck, err := newChecker(ix, c)
+			require.NoError(t, err)
+			hits := ck.hitChars(docsOf("eval", eval...))
+			found, total := 0, 0
+			for i, s := range eval {
+				ws := windowsOf(s, n)
+				it := ck.items[i]
+				require.Equal(t, len(ws), it.n, "n=%d item %d", n, i)
+				for j, w := range ws {
+					if hits[it.off+j] != have[w] {
+						t.Fatalf("n=%d, %d workers, item %d %q, window %d %q: hit %v, want %v", n, workers, i, s, j, w, hits[it.off+j], have[w])
+					}
+					if have[w] {
+						found++
+					}
+				}
+				total += len(ws)
+			}
+			require.Positive(t, found, "n=%d", n)
+			if n >= 5 { // every letter and pair of the few letters occurs
+				require.Less(t, found, total, "n=%d", n)
+			}
+		}
+	}
+}
+
+// TestCharIndexCanonical: the character index does not depend on the worker
+// count or on how the merges fell.
+func TestCharIndexCanonical(t *testing.T) {
+	defer func(m int) { pendMin = m }(pendMin)
+	train := refCorpus(8, 1<<16)
+	var want *Index
+	for _, pm := range []int{1 << 30, 7, 300} {
+		for _, w := range []int{1, 2, 5} {
+			pendMin = pm
+			ix, _, err := BuildIndex(context.Background(), Config{Chars: 50, Workers: w}, Docs(docsOf("t", train...)...), nil)
+			require.NoError(t, err)
+			if want == nil {
+				want = ix
+				continue
+			}
+			for i := range want.cs.parts {
+				require.Equal(t, want.cs.parts[i].keys, ix.cs.parts[i].keys, "partition %d", i)
+				require.Equal(t, want.cs.parts[i].cs, ix.cs.parts[i].cs, "partition %d", i)
+			}
+		}
+	}
+	require.Positive(t, want.NGrams())
+}
+
+func BenchmarkAnalyze(b *testing.B) {
+	docs, n := benchDocs(1, 4<<20)
+	p := newCharParams(50)
+	var cd charDoc
+	recs := 0
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		recs = 0
+		for i := range docs {
+			cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+			cd.analyze(docs[i].Text, &p, 0)
+			recs += len(cd.anch)
+		}
+	}
+	b.ReportMetric(float64(recs)/float64(n), "anchors/byte")
+}
