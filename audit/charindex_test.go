@@ -150,3 +150,21 @@ func BenchmarkAnalyze(b *testing.B) {
 	}
 	b.ReportMetric(float64(recs)/float64(n), "anchors/byte")
 }
+
+// TestRepeatedText: a training set of one line repeated many times (and a
+// periodic line) keeps a handful of records, not one per repetition, and the
+// line is found: every window but the one that starts with a character the
+// training text never has there.
+func TestRepeatedText(t *testing.T) {
+	line := strings.Repeat("the same words over and over again ", 20)
+	docs := make([]Doc, 5000)
+	for i := range docs {
+		docs[i] = Doc{File: "t", Line: int64(i + 1), Text: line}
+	}
+	ix := build(t, Config{Chars: 50}, docs)
+	require.Less(t, ix.NGrams(), int64(50))
+	r, err := ix.Check(Config{Chars: 50}, Doc{Text: "x " + line[:300]})
+	require.NoError(t, err)
+	require.Equal(t, r.NGrams-1, r.Hits) // all but the window with the x
+	require.Equal(t, Full, r.Verdict)
+}

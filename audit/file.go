@@ -24,8 +24,8 @@ import (
 //	anchor records (see charindex.go), as parts partitions:
 //	  count  uint64    records
 //	  keys   count × uint64, in increasing order (repeats allowed)
-//	  chars  count × 30 × uint16: each record's characters, before the
-//	                   m-gram in [0:15], after it in [15:30]; records with
+//	  chars  count × 46 × uint16: each record's characters, before the
+//	                   m-gram in [0:23], after it in [23:46]; records with
 //	                   the same key in increasing order of their characters
 //	then the whole texts as a set, parts partitions:
 //	  slots  uint64    0, or the table size S plus the slots its last

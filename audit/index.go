@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,7 +209,7 @@ func (o *trainOut) reset() {
 	o.at = [numParts + 1]int{}
 	for i := range o.docs {
 		o.docs[i] = o.docs[i][:0]
-		o.recs[i] = o.recs[i][:0]
+		o.recs[i] = nil // kept by the index
 	}
 	o.findings, o.texts, o.bytes = nil, 0, 0
 }
@@ -338,6 +339,9 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		o := pool.Get()
 		t := tokPool.Get().(*tokenizer)
 		fps := t.fps[:0] // the batch's fingerprints, in order
+		cd := &t.cd
+		cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+		roff := t.roff[:0]
 		for i := range b.docs {
 			d := &b.docs[i]
 			o.texts++
@@ -349,18 +353,10 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 				continue
 			}
 			if ix.chars {
-				cd := &t.cd
-				cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
-				h, cnt := cd.analyze(d.Text, &ix.cp, 0)
+				roff = append(roff, len(cd.runes))
+				h, cnt := t.cd.analyze(d.Text, &ix.cp, int32(i))
 				if cnt > 0 {
 					o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
-				}
-				for i := range cd.anch {
-					a := &cd.anch[i]
-					p := a.key >> partShift
-					rs := append(o.recs[p], crec{})
-					ix.cp.record(&rs[len(rs)-1], cd.runes, a)
-					o.recs[p] = rs
 				}
 				continue
 			}
@@ -380,6 +376,26 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 					fps = append(fps, mix(r))
 				}
 			}
+		}
+		if ix.chars {
+			// The batch's records, in one chunk per partition, which
+			// the partition keeps.
+			roff = append(roff, len(cd.runes))
+			var n [numParts]int
+			for i := range cd.anch {
+				n[cd.anch[i].key>>partShift]++
+			}
+			for p := range o.recs {
+				o.recs[p] = make([]crec, 0, n[p])
+			}
+			for i := range cd.anch {
+				a := &cd.anch[i]
+				p := a.key >> partShift
+				rs := o.recs[p][:len(o.recs[p])+1]
+				ix.cp.record(&rs[len(rs)-1], cd.runes[roff[a.doc]:roff[a.doc+1]], a)
+				o.recs[p] = rs
+			}
+			t.roff = roff
 		}
 		// Group the fingerprints by partition (a counting sort).
 		for _, k := range fps {
@@ -662,7 +678,12 @@ func (ck *checker) hitChars(docs []Doc) []bool {
 	p := &ck.ix.cp
 	cd := &ck.tok.cd
 	items := ck.items[:0]
-	cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+	size := 0
+	for i := range docs {
+		size += len(docs[i].Text)
+	}
+	// Room for the batch at once: no growing (and copying) text by text.
+	cd.runes, cd.anch = slices.Grow(cd.runes[:0], size), slices.Grow(cd.anch[:0], size/8)
 	roff := ck.roff[:0]
 	total := 0
 	for i := range docs {

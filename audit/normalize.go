@@ -79,6 +79,7 @@ type tokenizer struct {
 	toks []token
 	fps  []uint64 // word mode's n-gram fingerprints, when indexing
 	cd   charDoc  // character mode's analysis
+	roff []int    // where each text of a batch starts in cd.runes
 }
 
 // run normalises s into t.buf and t.toks.
