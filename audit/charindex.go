@@ -339,29 +339,47 @@ func (p *cpart) flush(sc *cscratch) {
 		}
 		start = int(e)
 	}
-	// Merge with the records held, dropping repeats.
-	nk := make([]uint64, len(p.keys)+n)
-	ncs := make([]recChars, len(nk))
-	o, i := 0, 0
-	for x, k := range keys {
-		r := p.rec(refs[x])
-		for i < len(p.keys) && cmpRec(p.keys[i], &p.cs[i], k, &r.c) < 0 {
-			nk[o], ncs[o] = p.keys[i], p.cs[i]
-			o++
-			i++
-		}
-		if o > 0 && nk[o-1] == k && ncs[o-1] == r.c {
-			continue
-		}
-		if i < len(p.keys) && p.keys[i] == k && p.cs[i] == r.c {
-			continue // held already: it is copied next
-		}
-		nk[o], ncs[o] = k, r.c
-		o++
+	// Merge with the records held, dropping repeats, from the end
+	// backwards in place: the held records move up to make room for the new
+	// ones, within memory already in use, instead of into new arrays, whose
+	// pages the system would have to fault in and clear at every merge.
+	held := len(p.keys)
+	need := held + n
+	if cap(p.keys) < need {
+		c := need + need/2
+		nk, ncs := make([]uint64, held, c), make([]recChars, held, c)
+		copy(nk, p.keys)
+		copy(ncs, p.cs)
+		p.keys, p.cs = nk, ncs
 	}
-	o += copy(nk[o:], p.keys[i:])
-	copy(ncs[o-(len(p.keys)-i):], p.cs[i:])
-	p.keys, p.cs = nk[:o:o], ncs[:o:o]
+	hk, hc := p.keys[:need], p.cs[:need]
+	w := need     // hk[w:] and hc[w:] are merged
+	i := held - 1 // the held records not moved yet are hk[:i+1]
+	for x := n - 1; x >= 0; x-- {
+		k, c := keys[x], &p.rec(refs[x]).c
+		j := i
+		for j >= 0 && cmpRec(hk[j], &hc[j], k, c) > 0 {
+			j--
+		}
+		if run := i - j; run > 0 { // greater held records, in one move
+			copy(hk[w-run:w], hk[j+1:i+1])
+			copy(hc[w-run:w], hc[j+1:i+1])
+			w -= run
+		}
+		i = j
+		if i >= 0 && hk[i] == k && hc[i] == *c || w < need && hk[w] == k && hc[w] == *c {
+			continue // held already, or a repeat of the one just placed
+		}
+		w--
+		hk[w], hc[w] = k, *c
+	}
+	// hk[:i+1] stayed in place; repeats dropped leave a gap before hk[w:].
+	if i+1 < w {
+		copy(hk[i+1:], hk[w:need])
+		copy(hc[i+1:], hc[w:need])
+	}
+	size := i + 1 + need - w
+	p.keys, p.cs = p.keys[:size], p.cs[:size]
 	clear(p.chunks)
 	p.chunks, p.pkeys, p.prefs = p.chunks[:0], p.pkeys[:0], p.prefs[:0]
 }
@@ -421,7 +439,7 @@ func (s *charSet) bytes() int64 {
 	var n int64
 	for i := range s.parts {
 		p := &s.parts[i]
-		n += 8*int64(len(p.keys)) + 2*maxCtx*2*int64(len(p.cs)) + 4*int64(len(p.dir))
+		n += 8*int64(cap(p.keys)) + 2*maxCtx*2*int64(cap(p.cs)) + 4*int64(len(p.dir))
 	}
 	return n
 }

@@ -187,7 +187,9 @@ func testIndexRoundTrip(t *testing.T, c Config) {
 	got, err := ReadIndex(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
 	assert.Equal(t, ix.NGrams(), got.NGrams())
-	assert.Equal(t, ix.MemBytes(), got.MemBytes())
+	// A built character index keeps room to grow; a loaded one does not.
+	assert.LessOrEqual(t, got.MemBytes(), ix.MemBytes())
+	assert.Greater(t, got.MemBytes(), ix.MemBytes()/2)
 	assert.Equal(t, ix.Config(), got.Config())
 	assert.Equal(t, ix.Texts, got.Texts)
 	assert.Equal(t, ix.Bytes, got.Bytes)
