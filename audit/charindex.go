@@ -13,7 +13,7 @@ import (
 //
 // Every window W = c[s:s+n] of a text's characters c chooses one anchor: of the
 // k positions s..s+k-1, the one whose m-gram (m = n-k+1 characters) has the
-// least fingerprint, the rightmost of equal ones. Those k m-grams all lie inside
+// least polynomial hash, the rightmost of equal ones. Those k m-grams all lie inside
 // W, so the choice depends on W's characters alone, and wherever W occurs in the
 // training data it chose the anchor at the same offset j = anchor - s. For each
 // position that some training window chose, the index keeps a record: the
@@ -50,7 +50,7 @@ func fold16(r uint32) uint16 {
 	if r < 0x10000 {
 		return uint16(r)
 	}
-	return 0xD800 | uint16(uint32(r)*0x9E3779B1>>21)
+	return 0xD800 | uint16(r*0x9E3779B1>>21)
 }
 
 // anchor is a position chosen by the windows first..last of a text, the doc'th
@@ -66,13 +66,13 @@ type anchor struct {
 type charDoc struct {
 	anch  []anchor
 	runes []uint32 // the code points of the normalisation
-	gs    []uint64 // its m-grams' fingerprints
+	gs    []uint64 // its m-grams' polynomial hashes
 }
 
 // analyze appends to d.runes the code points of the normalisation of s and to
 // d.anch its anchors, marked with doc, their positions relative to the text's
-// first code point. It returns the text's docHash and its number of
-// characters. It makes three tight passes: the characters, the m-grams'
+// first code point. It returns the text's fingerprint (textHash) and its
+// number of characters. It makes three tight passes: the characters, the m-grams'
 // fingerprints, the anchors.
 func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 	// The characters. ASCII without a branch on the byte's class: every
@@ -346,7 +346,10 @@ func (p *cpart) flush(sc *cscratch) {
 	held := len(p.keys)
 	need := held + n
 	if cap(p.keys) < need {
-		c := need + need/2
+		c := need // the first merge: perhaps the only one
+		if held > 0 {
+			c += need / 2 // room for the next merges
+		}
 		nk, ncs := make([]uint64, held, c), make([]recChars, held, c)
 		copy(nk, p.keys)
 		copy(ncs, p.cs)
@@ -388,7 +391,19 @@ func (p *cpart) flush(sc *cscratch) {
 func (p *cpart) finish(sc *cscratch) {
 	p.flush(sc)
 	p.chunks, p.pkeys, p.prefs = nil, nil, nil
+	p.trim()
 	p.buildDir()
+}
+
+// trim gives back the room p's arrays keep to grow (and that of repeats
+// dropped) when it is more than an eighth of what they hold.
+func (p *cpart) trim() {
+	if cap(p.keys) > len(p.keys)+len(p.keys)/8 {
+		p.keys = slices.Clone(p.keys)
+	}
+	if cap(p.cs) > len(p.cs)+len(p.cs)/8 {
+		p.cs = slices.Clone(p.cs)
+	}
 }
 
 // dirBits is log2 of the number of buckets of the directory of n records.
