@@ -4,9 +4,10 @@
 //
 // Contamination follows the n-gram analyses of the GPT-3 and GPT-4 reports: both
 // sides are normalised ([Normalize]), the training side is cut into word n-grams
-// (13 by default) or 50-character windows whose 64-bit fingerprints go into an
-// [Index], and every evaluation item is scored by the share of its n-grams found
-// there ([Index.Check]). An Index is built in parallel ([BuildIndex]) and can be
+// (13 by default), whose 64-bit fingerprints go into an [Index], or into
+// windows of characters (50 in GPT-4's report), which the Index finds through
+// anchors chosen by their content, and every evaluation item is scored by the
+// share of its n-grams found there ([Index.Check]). An Index is built in parallel ([BuildIndex]) and can be
 // saved and reloaded ([Index.WriteTo], [ReadIndex]).
 //
 // Secrets and personal data are found by a [Scanner]: a single pass over the

@@ -627,14 +627,14 @@ func (ck *checker) checkAll(docs []Doc, res []Result) {
 	}
 }
 
-// hits returns ck.hit resized to n windows, all false.
-func (ck *checker) hits(n int) []bool {
+// hits returns ck.hit resized to n windows, all false when clean is set.
+func (ck *checker) hits(n int, clean bool) []bool {
 	if cap(ck.hit) < n {
 		ck.hit = make([]bool, n)
+	} else if clean {
+		clear(ck.hit[:n])
 	}
-	h := ck.hit[:n]
-	clear(h)
-	return h
+	return ck.hit[:n]
 }
 
 // hitWords sets ck.items for docs in word mode and returns whether each of
@@ -667,7 +667,7 @@ func (ck *checker) hitWords(docs []Doc) []bool {
 		items = append(items, it)
 	}
 	ck.fps, ck.items = fps, items
-	hits := ck.hits(len(fps))
+	hits := ck.hits(len(fps), false) // hasAll sets every one
 	ck.ix.grams.hasAll(fps, hits, &ck.look)
 	return hits
 }
@@ -699,7 +699,7 @@ func (ck *checker) hitChars(docs []Doc) []bool {
 	roff = append(roff, len(cd.runes))
 	runes, anch := cd.runes, cd.anch
 	ck.items, ck.roff = items, roff
-	hits := ck.hits(total)
+	hits := ck.hits(total, true)
 	if cap(ck.lo) < len(anch) {
 		ck.lo, ck.hi, ck.order = make([]int32, len(anch)), make([]int32, len(anch)), make([]int32, len(anch))
 		ck.sorted = make([]uint64, len(anch))
