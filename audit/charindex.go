@@ -294,20 +294,8 @@ func (p *cpart) flush(sc *cscratch) {
 	// Order the pending records: a counting sort by the top bits of their
 	// keys below the partition bits, then each bucket sorted by key, and
 	// records of equal keys by their characters.
-	b := uint(min(max(bits.Len(uint(n)), 4), 20))
-	sh := 64 - b
-	nb := 1 << b
-	if cap(sc.count) < nb+1 {
-		sc.count = make([]int32, nb+1)
-	}
-	count := sc.count[:nb+1]
-	clear(count)
-	for _, k := range p.pkeys {
-		count[k<<partBits>>sh+1]++
-	}
-	for i := 1; i <= nb; i++ {
-		count[i] += count[i-1]
-	}
+	count, sh, _ := bucketStarts(p.pkeys, &sc.count)
+	nb := len(count) - 1
 	if cap(sc.keys) < n {
 		sc.keys, sc.refs = make([]uint64, n), make([]uint32, n)
 	}

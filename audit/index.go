@@ -354,7 +354,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			}
 			if ix.chars {
 				roff = append(roff, len(cd.runes))
-				h, cnt := t.cd.analyze(d.Text, &ix.cp, int32(i))
+				h, cnt := cd.analyze(d.Text, &ix.cp, int32(i))
 				if cnt > 0 {
 					o.docs[h>>partShift] = append(o.docs[h>>partShift], h)
 				}

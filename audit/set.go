@@ -176,6 +176,29 @@ func layout(keys []uint64, tb uint, buf []uint64) []uint64 {
 	return slots
 }
 
+// bucketStarts distributes keys, all of one partition, into about one bucket
+// per key by their top bits below the partition bits: a key's bucket is
+// k<<partBits>>sh. It returns in count (made in *buf) the start of each bucket
+// (count[len(count)-1] = len(keys)), sh, and the size of the largest bucket.
+func bucketStarts(keys []uint64, buf *[]int32) (count []int32, sh uint, most int32) {
+	b := uint(min(max(bits.Len(uint(len(keys))), 4), 20))
+	sh = 64 - b
+	nb := 1 << b
+	if cap(*buf) < nb+1 {
+		*buf = make([]int32, nb+1)
+	}
+	count = (*buf)[:nb+1]
+	clear(count)
+	for _, k := range keys {
+		count[k<<partBits>>sh+1]++
+	}
+	for i := 1; i <= nb; i++ {
+		most = max(most, count[i])
+		count[i] += count[i-1]
+	}
+	return count, sh, most
+}
+
 // sortKeys sorts keys, all of one partition, in place and returns them without
 // repeats. It distributes them into about one bucket per key by their top bits
 // below the partition bits (a counting sort into sc.tmp), then sorts each
@@ -185,22 +208,8 @@ func sortKeys(keys []uint64, sc *scratch) []uint64 {
 	if n < 2 {
 		return keys
 	}
-	b := uint(min(max(bits.Len(uint(n)), 4), 20))
-	sh := 64 - b
-	nb := 1 << b
-	if cap(sc.count) < nb+1 {
-		sc.count = make([]int32, nb+1)
-	}
-	count := sc.count[:nb+1]
-	clear(count)
-	for _, k := range keys {
-		count[k<<partBits>>sh+1]++
-	}
-	most := int32(0) // the largest bucket
-	for i := 1; i <= nb; i++ {
-		most = max(most, count[i])
-		count[i] += count[i-1]
-	}
+	count, sh, most := bucketStarts(keys, &sc.count)
+	nb := len(count) - 1
 	if cap(sc.tmp) < n {
 		sc.tmp = make([]uint64, n)
 	}
