@@ -74,12 +74,13 @@ type token struct {
 
 // tokenizer normalises texts into tokens; its buffers are reused.
 type tokenizer struct {
-	keep bool   // build buf
-	buf  []byte // the normalised text, when keep is set
-	toks []token
-	fps  []uint64 // word mode's n-gram fingerprints, when indexing
-	cd   charDoc  // character mode's analysis
-	roff []int    // where each text of a batch starts in cd.runes
+	keep   bool   // build buf
+	buf    []byte // the normalised text, when keep is set
+	toks   []token
+	fps    []uint64 // word mode's n-gram fingerprints, when indexing
+	cd     charDoc  // character mode's analysis
+	roff   []int    // where each text of a batch starts in cd.runes
+	bcount []int32  // character mode's counting sort of a batch's anchors
 }
 
 // run normalises s into t.buf and t.toks.
