@@ -134,12 +134,21 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 		if g <= minKey {
 			minPos, minKey = j+k, g // further right, so it wins ties
 		} else if minPos < t {
-			minPos, minKey = t, gs[t]
-			for x, g := range gs[t+1 : t+k] {
-				if g <= minKey {
-					minPos, minKey = t+1+x, g
+			// Rescan the window, without branches on the data (the
+			// running minimum changes at unpredictable places).
+			w := gs[t : t+k]
+			mp, mk := 0, w[0]
+			for x := 1; x < len(w); x++ {
+				g := w[x]
+				le := g <= mk
+				if le {
+					mk = g
+				}
+				if le {
+					mp = x
 				}
 			}
+			minPos, minKey = t+mp, mk
 		}
 		if minPos != cur.pos {
 			cur.last = t - 1
