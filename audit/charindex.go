@@ -252,11 +252,19 @@ func (p *cpart) add(chunk []crec, sc *cscratch) {
 		chunk = chunk[len(c):]
 		id := uint32(len(p.chunks)) << chunkBits
 		p.chunks = append(p.chunks, c)
+		limit := max(pendMin, len(p.keys))
+		if n := len(p.pkeys) + len(c); n > cap(p.pkeys) {
+			// Double the room (append grows large slices by a quarter,
+			// copying them over and over), but not beyond the limit.
+			size := min(max(2*cap(p.pkeys), n, 256), limit+len(c))
+			p.pkeys = append(make([]uint64, 0, size), p.pkeys...)
+			p.prefs = append(make([]uint32, 0, size), p.prefs...)
+		}
 		for i := range c {
 			p.pkeys = append(p.pkeys, c[i].key)
 			p.prefs = append(p.prefs, id|uint32(i))
 		}
-		if len(p.pkeys) >= max(pendMin, len(p.keys)) || len(p.chunks) == maxChunks {
+		if len(p.pkeys) >= limit || len(p.chunks) == maxChunks {
 			p.flush(sc)
 		}
 	}
