@@ -253,13 +253,8 @@ func (p *cpart) add(chunk []crec, sc *cscratch) {
 		id := uint32(len(p.chunks)) << chunkBits
 		p.chunks = append(p.chunks, c)
 		limit := max(pendMin, len(p.keys))
-		if n := len(p.pkeys) + len(c); n > cap(p.pkeys) {
-			// Double the room (append grows large slices by a quarter,
-			// copying them over and over), but not beyond the limit.
-			size := min(max(2*cap(p.pkeys), n, 256), limit+len(c))
-			p.pkeys = append(make([]uint64, 0, size), p.pkeys...)
-			p.prefs = append(make([]uint32, 0, size), p.prefs...)
-		}
+		p.pkeys = growPending(p.pkeys, len(c), 256, limit)
+		p.prefs = growPending(p.prefs, len(c), 256, limit)
 		for i := range c {
 			p.pkeys = append(p.pkeys, c[i].key)
 			p.prefs = append(p.prefs, id|uint32(i))
@@ -295,7 +290,10 @@ type pendSort struct {
 
 func (s pendSort) Len() int { return len(s.keys) }
 func (s pendSort) Less(i, j int) bool {
-	return cmpRec(s.keys[i], &s.p.rec(s.refs[i]).c, s.keys[j], &s.p.rec(s.refs[j]).c) < 0
+	if s.keys[i] != s.keys[j] { // without reading the records
+		return s.keys[i] < s.keys[j]
+	}
+	return slices.Compare(s.p.rec(s.refs[i]).c[:], s.p.rec(s.refs[j]).c[:]) < 0
 }
 func (s pendSort) Swap(i, j int) {
 	s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
@@ -322,27 +320,21 @@ func (p *cpart) flush(sc *cscratch) {
 		keys[count[j]], refs[count[j]] = k, p.prefs[i]
 		count[j]++
 	}
-	less := func(i, j int) bool {
-		if keys[i] != keys[j] {
-			return keys[i] < keys[j]
-		}
-		return slices.Compare(p.rec(refs[i]).c[:], p.rec(refs[j]).c[:]) < 0
-	}
-	start := 0
-	for _, e := range count[:nb] {
-		switch end := int(e); {
-		case end-start <= 1:
-		case end-start <= 16:
-			for i := start + 1; i < end; i++ {
-				for j := i; j > start && less(j, j-1); j-- {
-					keys[j], keys[j-1] = keys[j-1], keys[j]
-					refs[j], refs[j-1] = refs[j-1], refs[j]
+	start := int32(0)
+	for _, end := range count[:nb] {
+		if end-start > 1 {
+			b := pendSort{p, keys[start:end], refs[start:end]}
+			if b.Len() <= 16 {
+				for i := 1; i < b.Len(); i++ {
+					for j := i; j > 0 && b.Less(j, j-1); j-- {
+						b.Swap(j, j-1)
+					}
 				}
+			} else { // many equal keys: repeated text
+				sort.Sort(b)
 			}
-		default: // many equal keys: repeated text
-			sort.Sort(pendSort{p, keys[start:end], refs[start:end]})
 		}
-		start = int(e)
+		start = end
 	}
 	// Merge with the records held, dropping repeats, from the end
 	// backwards in place: the held records move up to make room for the new
@@ -464,25 +456,46 @@ func (s *charSet) bytes() int64 {
 	return n
 }
 
-// findAll sets lo[i], hi[i] to the records of anchor i: part.keys[lo:hi] of
-// its partition. The anchors are first put in the order of their keys' top
-// bits (a counting sort into order and sorted, with count as scratch space), so that the
-// lookups walk the directories and the keys from start to end instead of at
-// random.
-func (s *charSet) findAll(anch []anchor, lo, hi []int32, order []int32, sorted []uint64, count []int32) {
-	b := uint(min(max(bits.Len(uint(len(anch))), 8), 22))
-	sh := 64 - b
-	count = count[:1<<b+1]
+// anchorStarts distributes anch into 1<<b buckets by the top b bits of their
+// keys: it returns in count (made in *buf) the start of each bucket
+// (count[1<<b] = len(anch)).
+func anchorStarts(anch []anchor, b uint, buf *[]int32) []int32 {
+	if cap(*buf) < 1<<b+1 {
+		*buf = make([]int32, 1<<b+1)
+	}
+	count := (*buf)[:1<<b+1]
 	clear(count)
 	for i := range anch {
-		count[anch[i].key>>sh+1]++
+		count[anch[i].key>>(64-b)+1]++
 	}
 	for i := 1; i < len(count); i++ {
 		count[i] += count[i-1]
 	}
+	return count
+}
+
+// findBuf is the working space of findAll, kept for reuse.
+type findBuf struct {
+	lo, hi, order []int32
+	sorted        []uint64
+	count         []int32
+}
+
+// findAll returns for each anchor i the records with its key, part.keys[lo[i]:
+// hi[i]] of its partition. The anchors are first put in the order of their
+// keys' top bits (a counting sort), so that the lookups walk the directories
+// and the keys from start to end instead of at random.
+func (s *charSet) findAll(anch []anchor, fb *findBuf) (lo, hi []int32) {
+	n := len(anch)
+	if cap(fb.lo) < n {
+		fb.lo, fb.hi, fb.order, fb.sorted = make([]int32, n), make([]int32, n), make([]int32, n), make([]uint64, n)
+	}
+	lo, hi, order, sorted := fb.lo[:n], fb.hi[:n], fb.order[:n], fb.sorted[:n]
+	b := uint(min(max(bits.Len(uint(n)), 8), 22))
+	count := anchorStarts(anch, b, &fb.count)
 	for i := range anch {
 		k := anch[i].key
-		j := k >> sh
+		j := k >> (64 - b)
 		order[count[j]], sorted[count[j]] = int32(i), k
 		count[j]++
 	}
@@ -505,6 +518,7 @@ func (s *charSet) findAll(anch []anchor, lo, hi []int32, order []int32, sorted [
 		}
 		lo[i], hi[i] = int32(j), int32(x)
 	}
+	return lo, hi
 }
 
 // matches sets hit[s] for the windows s in a.first..a.last that occur in the

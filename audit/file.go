@@ -290,13 +290,7 @@ func readRecords(read func([]byte) error, buf []byte, p *cpart, i, ctx int) erro
 		}
 		left -= k
 	}
-	p.keys, p.cs = slices.Clip(p.keys), slices.Clip(p.cs)
-	if cap(p.keys) > len(p.keys) {
-		p.keys = slices.Clone(p.keys)
-	}
-	if cap(p.cs) > len(p.cs) {
-		p.cs = slices.Clone(p.cs)
-	}
+	p.trim()
 	p.buildDir()
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -386,17 +385,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			// made in text order, which reads the text from start to end.
 			roff = append(roff, len(cd.runes))
 			const sortBits = 16
-			if t.bcount == nil {
-				t.bcount = make([]int32, 1<<sortBits+1)
-			}
-			count := t.bcount
-			clear(count)
-			for i := range cd.anch {
-				count[cd.anch[i].key>>(64-sortBits)+1]++
-			}
-			for b := 1; b < len(count); b++ {
-				count[b] += count[b-1]
-			}
+			count := anchorStarts(cd.anch, sortBits, &t.bcount)
 			recs := make([]crec, len(cd.anch))
 			for p := range o.recs {
 				o.recs[p] = recs[count[p<<(sortBits-partBits)]:count[(p+1)<<(sortBits-partBits)]]
@@ -550,12 +539,9 @@ type checker struct {
 	items []itemFPs
 	look  lookupBuf
 	// character mode: where each text of a batch starts in tok.cd.runes,
-	// and the records of the batch's anchors
-	roff   []int
-	lo, hi []int32
-	order  []int32
-	sorted []uint64
-	count  []int32
+	// and the lookups of the batch's anchors
+	roff []int
+	find findBuf
 }
 
 func newChecker(ix *Index, c Config) (*checker, error) {
@@ -712,15 +698,7 @@ func (ck *checker) hitChars(docs []Doc) []bool {
 	runes, anch := cd.runes, cd.anch
 	ck.items, ck.roff = items, roff
 	hits := ck.hits(total, true)
-	if cap(ck.lo) < len(anch) {
-		ck.lo, ck.hi, ck.order = make([]int32, len(anch)), make([]int32, len(anch)), make([]int32, len(anch))
-		ck.sorted = make([]uint64, len(anch))
-	}
-	if nb := 2<<min(max(bits.Len(uint(len(anch))), 8), 22) + 1; cap(ck.count) < nb {
-		ck.count = make([]int32, nb)
-	}
-	lo, hi := ck.lo[:len(anch)], ck.hi[:len(anch)]
-	ck.ix.cs.findAll(anch, lo, hi, ck.order[:len(anch)], ck.sorted[:len(anch)], ck.count)
+	lo, hi := ck.ix.cs.findAll(anch, &ck.find)
 	for i := range anch {
 		if lo[i] == hi[i] {
 			continue

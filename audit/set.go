@@ -82,16 +82,21 @@ var pendMin = 1 << 15
 // once enough are pending. The table is only complete after flush.
 func (p *part) add(keys []uint64, sc *scratch) {
 	limit := max(pendMin, p.n)
-	if len(p.pend)+len(keys) > cap(p.pend) {
-		// Double the room, but never beyond what the limit can need.
-		pend := make([]uint64, len(p.pend), min(max(2*cap(p.pend), len(p.pend)+len(keys), 1024), limit+len(keys)))
-		copy(pend, p.pend)
-		p.pend = pend
-	}
-	p.pend = append(p.pend, keys...)
+	p.pend = append(growPending(p.pend, len(keys), 1024, limit), keys...)
 	if len(p.pend) >= limit {
 		p.flush(sc)
 	}
+}
+
+// growPending returns s with room for add more elements of pending keys that
+// are merged once limit are pending: the room doubles (append grows large
+// slices by a quarter, which copies them over and over), from at least least
+// elements, but never beyond what the limit can need.
+func growPending[T any](s []T, add, least, limit int) []T {
+	if n := len(s) + add; n > cap(s) {
+		s = append(make([]T, 0, min(max(2*cap(s), n, least), limit+add)), s...)
+	}
+	return s
 }
 
 // scratch is the reusable working space of part.flush.

@@ -42,36 +42,35 @@ func column[T any](name string, typ parquet.Type, v []T, valid []bool, write fun
 	}}
 }
 
+// batchWriter is the typed column chunk writer of values of type T.
+type batchWriter[T any] interface {
+	WriteBatch(values []T, defLevels, repLevels []int16) (int64, error)
+}
+
+// writeBatch writes v with definition levels d through cw, a W.
+func writeBatch[T any, W batchWriter[T]](cw file.ColumnChunkWriter, v []T, d []int16) error {
+	_, err := cw.(W).WriteBatch(v, d, nil)
+	return err
+}
+
 // Int32 is a column of 32-bit integers.
 func Int32(name string, v []int32, valid []bool) Column {
-	return column(name, parquet.Types.Int32, v, valid, func(cw file.ColumnChunkWriter, v []int32, d []int16) error {
-		_, err := cw.(*file.Int32ColumnChunkWriter).WriteBatch(v, d, nil)
-		return err
-	})
+	return column(name, parquet.Types.Int32, v, valid, writeBatch[int32, *file.Int32ColumnChunkWriter])
 }
 
 // Int64 is a column of 64-bit integers.
 func Int64(name string, v []int64, valid []bool) Column {
-	return column(name, parquet.Types.Int64, v, valid, func(cw file.ColumnChunkWriter, v []int64, d []int16) error {
-		_, err := cw.(*file.Int64ColumnChunkWriter).WriteBatch(v, d, nil)
-		return err
-	})
+	return column(name, parquet.Types.Int64, v, valid, writeBatch[int64, *file.Int64ColumnChunkWriter])
 }
 
 // Float64 is a column of doubles.
 func Float64(name string, v []float64, valid []bool) Column {
-	return column(name, parquet.Types.Double, v, valid, func(cw file.ColumnChunkWriter, v []float64, d []int16) error {
-		_, err := cw.(*file.Float64ColumnChunkWriter).WriteBatch(v, d, nil)
-		return err
-	})
+	return column(name, parquet.Types.Double, v, valid, writeBatch[float64, *file.Float64ColumnChunkWriter])
 }
 
 // Bool is a column of booleans.
 func Bool(name string, v []bool, valid []bool) Column {
-	return column(name, parquet.Types.Boolean, v, valid, func(cw file.ColumnChunkWriter, v []bool, d []int16) error {
-		_, err := cw.(*file.BooleanColumnChunkWriter).WriteBatch(v, d, nil)
-		return err
-	})
+	return column(name, parquet.Types.Boolean, v, valid, writeBatch[bool, *file.BooleanColumnChunkWriter])
 }
 
 // String is a column of UTF-8 strings (BYTE_ARRAY with the STRING logical type).
@@ -81,8 +80,7 @@ func String(name string, v []string, valid []bool) Column {
 		for i, s := range v {
 			b[i] = parquet.ByteArray(s)
 		}
-		_, err := cw.(*file.ByteArrayColumnChunkWriter).WriteBatch(b, d, nil)
-		return err
+		return writeBatch[parquet.ByteArray, *file.ByteArrayColumnChunkWriter](cw, b, d)
 	})
 	c.str = true
 	return c
