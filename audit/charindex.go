@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math/bits"
 	"slices"
 	"sort"
@@ -60,6 +62,7 @@ type anchor struct {
 	key         uint64
 	first, last int
 	doc         int32
+	wide        bool // the text has characters outside ASCII
 }
 
 // charDoc analyses texts in character mode; its buffers are reused.
@@ -81,6 +84,7 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 	all := slices.Grow(d.runes, len(s))
 	runes := all[base : base+len(s)]
 	n := 0
+	wide := false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -96,6 +100,7 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 			continue
 		}
 		runes[n] = uint32(unicode.ToLower(ru))
+		wide = wide || runes[n] >= utf8.RuneSelf
 		n++
 	}
 	runes = runes[:n]
@@ -112,10 +117,23 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 		r = r*rollBase + uint64(v)
 	}
 	gs[0] = r
-	pw := p.pw
-	for j, v := range runes[m:] {
-		r = (r-uint64(runes[j])*pw)*rollBase + uint64(v)
-		gs[j+1] = r
+	// gs[j+1] = gs[j]*B + e[j], e[j] = c[j+m] - c[j]*B^m, two at a time:
+	// gs[j+2] = gs[j]*B² + e[j]*B + e[j+1] depends on gs[j] through one
+	// multiplication and one addition, half the chain of one at a time
+	// (the same values, modulo 2^64).
+	rb := uint64(rollBase)
+	pwB, b2 := p.pw*rb, rb*rb // B^m, B²
+	in, out, g := runes[m:], runes[:n-m], gs[1:]
+	j := 0
+	for ; j+1 < len(in); j += 2 {
+		e0 := uint64(in[j]) - uint64(out[j])*pwB
+		e1 := uint64(in[j+1]) - uint64(out[j+1])*pwB
+		g[j] = r*rb + e0
+		r = r*b2 + (e0*rb + e1)
+		g[j+1] = r
+	}
+	if j < len(in) {
+		g[j] = r*rb + uint64(in[j]) - uint64(out[j])*pwB
 	}
 	d.gs = gs
 	dh := textHash(runes, gs, m)
@@ -160,6 +178,7 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 	anch = append(anch, cur)
 	for i := range anch[a0:] {
 		anch[a0+i].key = mix(anch[a0+i].key)
+		anch[a0+i].wide = wide
 	}
 	d.anch = anch
 	return dh, n
@@ -170,14 +189,12 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 const maxCtx = 23
 
 // recChars are a record's characters: before the m-gram, the nearest first,
-// in [0:ctx]; after it in [maxCtx:maxCtx+ctx]; 0 for the rest.
-type recChars [2 * maxCtx]uint16
-
-// crec is a record: the anchor's m-gram fingerprint and its characters.
-type crec struct {
-	key uint64
-	c   recChars
-}
+// in [0:ctx]; after it in [maxCtx:maxCtx+ctx]; 0 for the rest. A record whose
+// characters are all ASCII keeps them in a rec8, one byte each.
+type (
+	recChars [2 * maxCtx]uint16
+	rec8     [2 * maxCtx]uint8
+)
 
 // textHash is the fingerprint of a whole text in character mode, for exact
 // duplicates: a polynomial hash of the hashes of its m-grams at 0, m, 2m, ...
@@ -197,95 +214,193 @@ func textHash(runes []uint32, gs []uint64, m int) uint64 {
 	return mix(h ^ uint64(len(runes))*0x5bd1e9955bd1e995)
 }
 
-// record sets r to the record of anchor a of the text whose code points are
-// c: the characters before the m-gram as far as window a.first reaches, and
-// after it as far as window a.last reaches.
-func (p *charParams) record(r *crec, c []uint32, a *anchor) {
-	r.key = a.key
+// record sets r, zero, to the characters of anchor a's record; c are the
+// code points of a's text: the characters before the m-gram as far as window
+// a.first reaches, and after it as far as window a.last reaches.
+func (p *charParams) record(r *recChars, c []uint32, a *anchor) {
 	left := c[a.pos-min(p.ctx, a.pos-a.first) : a.pos]
 	for i, j := 0, len(left)-1; j >= 0; i, j = i+1, j-1 {
-		r.c[i] = fold16(left[j])
+		r[i] = fold16(left[j])
 	}
 	right := c[a.pos+p.m : a.last+p.n] // up to window a.last's end
 	for i, v := range right {
-		r.c[maxCtx+i] = fold16(v)
+		r[maxCtx+i] = fold16(v)
 	}
 }
 
-// cpart is one partition of the character index: records sorted by key, then
-// by their characters, without repeats; dir[b] is the first record whose key's
-// bucket (the bits below the partition bits) is b or more.
-//
-// Records arrive in chunks (one per training batch), which the partition keeps
-// as they are until the next merge; only their keys and a reference to each
-// (chunk number << chunkBits | place in the chunk) are copied into pkeys and
-// prefs, so that sorting them moves 12 bytes per record instead of 68.
-type cpart struct {
-	keys   []uint64
-	cs     []recChars
-	dir    []uint32
-	chunks [][]crec
-	pkeys  []uint64
-	prefs  []uint32
+// record8 is record for a narrow record (a's characters all ASCII), eight
+// characters at a time.
+func (p *charParams) record8(r *rec8, c []uint32, a *anchor) {
+	left := c[a.pos-min(p.ctx, a.pos-a.first) : a.pos]
+	i := 0
+	j := len(left)
+	for ; j >= 8; j -= 8 { // the nearest first
+		l := left[j-8 : j]
+		binary.LittleEndian.PutUint64(r[i:], uint64(l[7])|uint64(l[6])<<8|uint64(l[5])<<16|uint64(l[4])<<24|
+			uint64(l[3])<<32|uint64(l[2])<<40|uint64(l[1])<<48|uint64(l[0])<<56)
+		i += 8
+	}
+	for j--; j >= 0; j-- {
+		r[i] = uint8(left[j])
+		i++
+	}
+	right := c[a.pos+p.m : a.last+p.n] // up to window a.last's end
+	i = maxCtx
+	for ; len(right) >= 8; right = right[8:] {
+		l := right[:8]
+		binary.LittleEndian.PutUint64(r[i:], uint64(l[0])|uint64(l[1])<<8|uint64(l[2])<<16|uint64(l[3])<<24|
+			uint64(l[4])<<32|uint64(l[5])<<40|uint64(l[6])<<48|uint64(l[7])<<56)
+		i += 8
+	}
+	for _, v := range right {
+		r[i] = uint8(v)
+		i++
+	}
 }
 
-// chunkBits is the bits of a pending reference that give the place in its
-// chunk; a partition merges before it holds more than 1<<(32-chunkBits) chunks.
-const (
-	chunkBits = 20
-	maxChunk  = 1 << chunkBits
-	maxChunks = 1 << (32 - chunkBits)
-)
+// narrow reports whether the characters of anchor a's record are all ASCII.
+func (p *charParams) narrow(c []uint32, a *anchor) bool {
+	if !a.wide {
+		return true
+	}
+	or := uint32(0)
+	for _, v := range c[a.pos-min(p.ctx, a.pos-a.first) : a.pos] {
+		or |= v
+	}
+	for _, v := range c[a.pos+p.m : a.last+p.n] {
+		or |= v
+	}
+	return or < utf8.RuneSelf
+}
 
-// cscratch is the reusable working space of cpart.flush.
+// slabs hold the characters of records: a reference (ref) to record i of slab s
+// is s<<32 | i, with wideRef set for a record of wide[s], clear for one of
+// narrow[s].
+type slabs struct {
+	narrow [][]rec8
+	wide   [][]recChars
+}
+
+const wideRef = 1 << 63
+
+// ref returns the reference to record i of slab s, wide or not.
+func ref(s int, i uint32, wide bool) uint64 {
+	r := uint64(s)<<32 | uint64(i)
+	if wide {
+		r |= wideRef
+	}
+	return r
+}
+
+// at returns the record r refers to: one of the two is nil.
+func (s *slabs) at(r uint64) (*rec8, *recChars) {
+	if r&wideRef != 0 {
+		return nil, &s.wide[r>>32&^(wideRef>>32)][uint32(r)]
+	}
+	return &s.narrow[r>>32][uint32(r)], nil
+}
+
+// chars returns the characters of the record r refers to.
+func (s *slabs) chars(r uint64) recChars {
+	n, w := s.at(r)
+	if w != nil {
+		return *w
+	}
+	var c recChars
+	for i, v := range n {
+		c[i] = uint16(v)
+	}
+	return c
+}
+
+// cmp orders records by their characters.
+func (s *slabs) cmp(a, b uint64) int {
+	an, aw := s.at(a)
+	bn, bw := s.at(b)
+	switch {
+	case an != nil && bn != nil:
+		return bytes.Compare(an[:], bn[:])
+	case aw != nil && bw != nil:
+		return slices.Compare(aw[:], bw[:])
+	}
+	x, y := s.chars(a), s.chars(b)
+	return slices.Compare(x[:], y[:])
+}
+
+// bytes is the memory the slabs take.
+func (s *slabs) bytes() int64 {
+	var n int64
+	for _, sl := range s.narrow {
+		n += 2 * maxCtx * int64(cap(sl))
+	}
+	for _, sl := range s.wide {
+		n += 4 * maxCtx * int64(cap(sl))
+	}
+	return n
+}
+
+// records returns the number of records the slabs hold.
+func (s *slabs) records() int64 {
+	var n int64
+	for _, sl := range s.narrow {
+		n += int64(len(sl))
+	}
+	for _, sl := range s.wide {
+		n += int64(len(sl))
+	}
+	return n
+}
+
+// cpart is one partition of the character index: the keys of its records,
+// sorted, then by the records' characters, without repeats; refs[i] is where
+// record i's characters are (see charSet.at); dir[b] is the first record whose
+// key's bucket (the bits below the partition bits) is b or more.
+//
+// The characters stay where the batch that made them wrote them (a slab of the
+// charSet, in text order): only the keys and references are sorted and merged,
+// 16 bytes per record instead of 100. Records added since the last merge are
+// pending in pkeys and prefs.
+type cpart struct {
+	keys  []uint64
+	refs  []uint64 // nil: record i is slab p's i'th, as in a loaded index
+	dir   []uint32
+	pkeys []uint64
+	prefs []uint64
+}
+
+// cscratch is the reusable working space of cpart.flush, and the slabs of the
+// records its partitions refer to.
 type cscratch struct {
 	keys  []uint64
-	refs  []uint32
+	refs  []uint64
 	count []int32
+	st    slabs
 }
 
-// add adds the records of chunk to p, which keeps chunk, merging the pending
-// records into the sorted ones once enough are pending.
-func (p *cpart) add(chunk []crec, sc *cscratch) {
-	for len(chunk) > 0 {
-		c := chunk[:min(len(chunk), maxChunk)]
-		chunk = chunk[len(c):]
-		id := uint32(len(p.chunks)) << chunkBits
-		p.chunks = append(p.chunks, c)
-		limit := max(pendMin, len(p.keys))
-		p.pkeys = growPending(p.pkeys, len(c), 256, limit)
-		p.prefs = growPending(p.prefs, len(c), 256, limit)
-		for i := range c {
-			p.pkeys = append(p.pkeys, c[i].key)
-			p.prefs = append(p.prefs, id|uint32(i))
-		}
-		if len(p.pkeys) >= limit || len(p.chunks) == maxChunks {
-			p.flush(sc)
-		}
+// batchWide marks the place of a batch's record in its wide slab.
+const batchWide = 1 << 31
+
+// add adds the records keys[i] of slab s to p, idx[i] their places in it
+// (batchWide set for the wide slab), merging the pending records into the
+// sorted ones once enough are pending.
+func (p *cpart) add(keys []uint64, idx []uint32, s int, sc *cscratch) {
+	limit := max(pendMin, len(p.keys))
+	p.pkeys = append(growPending(p.pkeys, len(keys), 256, limit), keys...)
+	p.prefs = growPending(p.prefs, len(keys), 256, limit)
+	base := uint64(s) << 32
+	for _, i := range idx {
+		p.prefs = append(p.prefs, base|uint64(i&^batchWide)|uint64(i&batchWide)<<32)
 	}
-}
-
-// rec returns the pending record ref refers to.
-func (p *cpart) rec(ref uint32) *crec {
-	return &p.chunks[ref>>chunkBits][ref&(maxChunk-1)]
-}
-
-// cmpRec orders records by key, then characters.
-func cmpRec(ka uint64, ca *recChars, kb uint64, cb *recChars) int {
-	switch {
-	case ka < kb:
-		return -1
-	case ka > kb:
-		return 1
+	if len(p.pkeys) >= limit {
+		p.flush(sc)
 	}
-	return slices.Compare(ca[:], cb[:])
 }
 
 // pendSort sorts pending records by key, then characters.
 type pendSort struct {
-	p    *cpart
+	sc   *cscratch
 	keys []uint64
-	refs []uint32
+	refs []uint64
 }
 
 func (s pendSort) Len() int { return len(s.keys) }
@@ -293,7 +408,7 @@ func (s pendSort) Less(i, j int) bool {
 	if s.keys[i] != s.keys[j] { // without reading the records
 		return s.keys[i] < s.keys[j]
 	}
-	return slices.Compare(s.p.rec(s.refs[i]).c[:], s.p.rec(s.refs[j]).c[:]) < 0
+	return s.sc.st.cmp(s.refs[i], s.refs[j]) < 0
 }
 func (s pendSort) Swap(i, j int) {
 	s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
@@ -312,7 +427,7 @@ func (p *cpart) flush(sc *cscratch) {
 	count, sh, _ := bucketStarts(p.pkeys, &sc.count)
 	nb := len(count) - 1
 	if cap(sc.keys) < n {
-		sc.keys, sc.refs = make([]uint64, n), make([]uint32, n)
+		sc.keys, sc.refs = make([]uint64, n), make([]uint64, n)
 	}
 	keys, refs := sc.keys[:n], sc.refs[:n]
 	for i, k := range p.pkeys {
@@ -323,7 +438,7 @@ func (p *cpart) flush(sc *cscratch) {
 	start := int32(0)
 	for _, end := range count[:nb] {
 		if end-start > 1 {
-			b := pendSort{p, keys[start:end], refs[start:end]}
+			b := pendSort{sc, keys[start:end], refs[start:end]}
 			if b.Len() <= 16 {
 				for i := 1; i < b.Len(); i++ {
 					for j := i; j > 0 && b.Less(j, j-1); j-- {
@@ -338,8 +453,7 @@ func (p *cpart) flush(sc *cscratch) {
 	}
 	// Merge with the records held, dropping repeats, from the end
 	// backwards in place: the held records move up to make room for the new
-	// ones, within memory already in use, instead of into new arrays, whose
-	// pages the system would have to fault in and clear at every merge.
+	// ones, within memory already in use.
 	held := len(p.keys)
 	need := held + n
 	if cap(p.keys) < need {
@@ -347,47 +461,49 @@ func (p *cpart) flush(sc *cscratch) {
 		if held > 0 {
 			c += need / 2 // room for the next merges
 		}
-		nk, ncs := make([]uint64, held, c), make([]recChars, held, c)
+		nk, nr := make([]uint64, held, c), make([]uint64, held, c)
 		copy(nk, p.keys)
-		copy(ncs, p.cs)
-		p.keys, p.cs = nk, ncs
+		copy(nr, p.refs)
+		p.keys, p.refs = nk, nr
 	}
-	hk, hc := p.keys[:need], p.cs[:need]
-	w := need     // hk[w:] and hc[w:] are merged
+	hk, hr := p.keys[:need], p.refs[:need]
+	same := func(ka uint64, ra uint64, kb uint64, rb uint64) bool {
+		return ka == kb && sc.st.cmp(ra, rb) == 0
+	}
+	w := need     // hk[w:] and hr[w:] are merged
 	i := held - 1 // the held records not moved yet are hk[:i+1]
 	for x := n - 1; x >= 0; x-- {
-		k, c := keys[x], &p.rec(refs[x]).c
+		k, r := keys[x], refs[x]
 		j := i
-		for j >= 0 && cmpRec(hk[j], &hc[j], k, c) > 0 {
+		for j >= 0 && (hk[j] > k || hk[j] == k && sc.st.cmp(hr[j], r) > 0) {
 			j--
 		}
 		if run := i - j; run > 0 { // greater held records, in one move
 			copy(hk[w-run:w], hk[j+1:i+1])
-			copy(hc[w-run:w], hc[j+1:i+1])
+			copy(hr[w-run:w], hr[j+1:i+1])
 			w -= run
 		}
 		i = j
-		if i >= 0 && hk[i] == k && hc[i] == *c || w < need && hk[w] == k && hc[w] == *c {
+		if i >= 0 && same(hk[i], hr[i], k, r) || w < need && same(hk[w], hr[w], k, r) {
 			continue // held already, or a repeat of the one just placed
 		}
 		w--
-		hk[w], hc[w] = k, *c
+		hk[w], hr[w] = k, r
 	}
 	// hk[:i+1] stayed in place; repeats dropped leave a gap before hk[w:].
 	if i+1 < w {
 		copy(hk[i+1:], hk[w:need])
-		copy(hc[i+1:], hc[w:need])
+		copy(hr[i+1:], hr[w:need])
 	}
 	size := i + 1 + need - w
-	p.keys, p.cs = p.keys[:size], p.cs[:size]
-	clear(p.chunks)
-	p.chunks, p.pkeys, p.prefs = p.chunks[:0], p.pkeys[:0], p.prefs[:0]
+	p.keys, p.refs = p.keys[:size], p.refs[:size]
+	p.pkeys, p.prefs = p.pkeys[:0], p.prefs[:0]
 }
 
 // finish flushes p, releases its pending buffer and builds its directory.
 func (p *cpart) finish(sc *cscratch) {
 	p.flush(sc)
-	p.chunks, p.pkeys, p.prefs = nil, nil, nil
+	p.pkeys, p.prefs = nil, nil
 	p.trim()
 	p.buildDir()
 }
@@ -397,9 +513,9 @@ func (p *cpart) finish(sc *cscratch) {
 func (p *cpart) trim() {
 	if cap(p.keys) > len(p.keys)+len(p.keys)/8 {
 		p.keys = slices.Clone(p.keys)
-	}
-	if cap(p.cs) > len(p.cs)+len(p.cs)/8 {
-		p.cs = slices.Clone(p.cs)
+		if p.refs != nil {
+			p.refs = slices.Clone(p.refs)
+		}
 	}
 }
 
@@ -434,9 +550,20 @@ func newIndex(chars bool, n int) *Index {
 }
 
 // charSet is the character index's records, cut into numParts partitions by
-// the top bits of their keys.
+// the top bits of their keys. Their characters are in slabs: while building,
+// two slabs per batch of training texts (narrow and wide records), in text
+// order; after loading or compacting, slabs p hold partition p's, in key order.
 type charSet struct {
 	parts [numParts]cpart
+	st    slabs
+}
+
+// ref returns the reference to record i of partition p.
+func (s *charSet) ref(p, i int) uint64 {
+	if r := s.parts[p].refs; r != nil {
+		return r[i]
+	}
+	return uint64(p)<<32 | uint64(i) // every record narrow
 }
 
 func (s *charSet) len() int64 {
@@ -448,12 +575,77 @@ func (s *charSet) len() int64 {
 }
 
 func (s *charSet) bytes() int64 {
-	var n int64
+	n := s.st.bytes()
 	for i := range s.parts {
 		p := &s.parts[i]
-		n += 8*int64(cap(p.keys)) + 2*maxCtx*2*int64(cap(p.cs)) + 4*int64(len(p.dir))
+		n += 8*int64(cap(p.keys)+cap(p.refs)) + 4*int64(len(p.dir))
 	}
 	return n
+}
+
+// place appends characters c to slab s of st, narrow or wide as they are, and
+// returns their reference.
+func (st *slabs) place(s int, c *recChars) uint64 {
+	or := uint16(0)
+	for _, v := range c {
+		or |= v
+	}
+	if or >= utf8.RuneSelf {
+		st.wide[s] = append(st.wide[s], *c)
+		return ref(s, uint32(len(st.wide[s])-1), true)
+	}
+	var n rec8
+	for x, v := range c {
+		n[x] = uint8(v)
+	}
+	st.narrow[s] = append(st.narrow[s], n)
+	return ref(s, uint32(len(st.narrow[s])-1), false)
+}
+
+// partSlabs returns slabs for a loaded or compacted index, one pair per
+// partition, the narrow ones made for the records of parts.
+func partSlabs(parts *[numParts]cpart) slabs {
+	st := slabs{narrow: make([][]rec8, numParts), wide: make([][]recChars, numParts)}
+	for i := range parts {
+		st.narrow[i] = make([]rec8, 0, len(parts[i].keys))
+	}
+	return st
+}
+
+// trimSlabs ends the placing of partition p's records into slabs p of st: it
+// gives back the room their slabs keep when it is more than an eighth, and
+// drops refs when every record is narrow (record i is then narrow[p][i]).
+func (st *slabs) trim(p int, refs []uint64) []uint64 {
+	if len(st.wide[p]) == 0 {
+		refs = nil
+	}
+	if s := st.narrow[p]; cap(s) > len(s)+len(s)/8 {
+		st.narrow[p] = slices.Clone(s)
+	}
+	if s := st.wide[p]; cap(s) > len(s)+len(s)/8 {
+		st.wide[p] = slices.Clone(s)
+	}
+	return refs
+}
+
+// compact moves the records into two slabs per partition, in key order, when
+// the slabs hold more than an eighth more records than the partitions refer
+// to: the repeats that merging dropped.
+func (s *charSet) compact() {
+	if n := s.len(); s.st.records() <= n+n/8 {
+		return
+	}
+	st := partSlabs(&s.parts)
+	for i := range s.parts {
+		p := &s.parts[i]
+		refs := make([]uint64, len(p.keys))
+		for j := range refs {
+			c := s.st.chars(s.ref(i, j))
+			refs[j] = st.place(i, &c)
+		}
+		p.refs = st.trim(i, refs)
+	}
+	s.st = st
 }
 
 // anchorStarts distributes anch into 1<<b buckets by the top b bits of their
@@ -522,26 +714,35 @@ func (s *charSet) findAll(anch []anchor, fb *findBuf) (lo, hi []int32) {
 }
 
 // matches sets hit[s] for the windows s in a.first..a.last that occur in the
-// training data through a's records, part.keys[lo:hi] of its partition; c are the code points of a's text.
+// training data through a's records, part.keys[lo:hi] of its partition; c are
+// the code points of a's text.
 func (s *charSet) matches(p *charParams, c []uint32, a *anchor, hit []bool, lo, hi int) {
-	part := &s.parts[a.key>>partShift]
+	part := int(a.key >> partShift)
 	for r := lo; r < hi; r++ {
-		rec := &part.cs[r]
-		// L: the characters before the m-gram that agree, nearest first;
-		// R: those after it.
-		L := 0
-		for L < p.ctx && L < a.pos && rec[L] == fold16(c[a.pos-1-L]) {
-			L++
+		if n, w := s.st.at(s.ref(part, r)); w == nil {
+			matchRec(p, c, a, hit, (*[2 * maxCtx]uint8)(n))
+		} else {
+			matchRec(p, c, a, hit, (*[2 * maxCtx]uint16)(w))
 		}
-		R := 0
-		at := a.pos + p.m
-		for R < p.ctx && at+R < len(c) && rec[maxCtx+R] == fold16(c[at+R]) {
-			R++
-		}
-		// Window s needs a.pos-s characters before and ctx-(a.pos-s) after.
-		from, to := max(a.first, a.pos-L), min(a.last, a.pos-p.ctx+R)
-		for w := from; w <= to; w++ {
-			hit[w] = true
-		}
+	}
+}
+
+// matchRec sets hit[s] for the windows s of anchor a that record rec has.
+func matchRec[T uint8 | uint16](p *charParams, c []uint32, a *anchor, hit []bool, rec *[2 * maxCtx]T) {
+	// L: the characters before the m-gram that agree, nearest first;
+	// R: those after it.
+	L := 0
+	for L < p.ctx && L < a.pos && uint16(rec[L]) == fold16(c[a.pos-1-L]) {
+		L++
+	}
+	R := 0
+	at := a.pos + p.m
+	for R < p.ctx && at+R < len(c) && uint16(rec[maxCtx+R]) == fold16(c[at+R]) {
+		R++
+	}
+	// Window s needs a.pos-s characters before and ctx-(a.pos-s) after.
+	from, to := max(a.first, a.pos-L), min(a.last, a.pos-p.ctx+R)
+	for w := from; w <= to; w++ {
+		hit[w] = true
 	}
 }

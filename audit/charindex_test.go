@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"strings"
@@ -49,7 +50,9 @@ func tieText(r *rand.Rand, size int) string {
 // TestCharWindows checks every window of every evaluation text against a set of
 // the training windows as strings: the anchored index must find exactly the
 // windows that occur, whatever the window size, on text full of ties and
-// repeats, with merges made frequent, for one and several workers.
+// repeats and with records both narrow and wide, with merges made frequent, for
+// one and several workers, built (with three workers, from the training texts
+// twice, so that its records are compacted) and loaded from its file.
 func TestCharWindows(t *testing.T) {
 	defer func(m int) { pendMin = m }(pendMin)
 	pendMin = 64
@@ -80,9 +83,31 @@ func TestCharWindows(t *testing.T) {
 				have[w] = true
 			}
 		}
-		for _, workers := range []int{1, 3} {
+		for _, variant := range []string{"1 worker", "3 workers", "loaded"} {
+			workers, docs := 1, docsOf("train", train...)
+			if variant != "1 worker" {
+				workers, docs = 3, append(docs, docs...)
+			}
 			c := Config{Chars: n, Workers: workers}
-			ix := build(t, c, docsOf("train", train...))
+			ix := build(t, c, docs)
+			if variant != "1 worker" {
+				require.LessOrEqual(t, ix.cs.st.records(), ix.NGrams()+ix.NGrams()/8, "n=%d: not compacted", n)
+			}
+			if n >= 13 { // both kinds of records, the wide of "ü, 日本"
+				wide := 0
+				for _, s := range ix.cs.st.wide {
+					wide += len(s)
+				}
+				require.Positive(t, wide, "n=%d", n)
+				require.Less(t, int64(wide), ix.NGrams(), "n=%d", n)
+			}
+			if variant == "loaded" {
+				var buf bytes.Buffer
+				_, err := ix.WriteTo(&buf)
+				require.NoError(t, err)
+				ix, err = ReadIndex(&buf)
+				require.NoError(t, err)
+			}
 			ck, err := newChecker(ix, c)
 			require.NoError(t, err)
 			hits := ck.hitChars(docsOf("eval", eval...))
@@ -93,7 +118,7 @@ func TestCharWindows(t *testing.T) {
 				require.Equal(t, len(ws), it.n, "n=%d item %d", n, i)
 				for j, w := range ws {
 					if hits[it.off+j] != have[w] {
-						t.Fatalf("n=%d, %d workers, item %d %q, window %d %q: hit %v, want %v", n, workers, i, s, j, w, hits[it.off+j], have[w])
+						t.Fatalf("n=%d, %s, item %d %q, window %d %q: hit %v, want %v", n, variant, i, s, j, w, hits[it.off+j], have[w])
 					}
 					if have[w] {
 						found++
@@ -126,7 +151,9 @@ func TestCharIndexCanonical(t *testing.T) {
 			}
 			for i := range want.cs.parts {
 				require.Equal(t, want.cs.parts[i].keys, ix.cs.parts[i].keys, "partition %d", i)
-				require.Equal(t, want.cs.parts[i].cs, ix.cs.parts[i].cs, "partition %d", i)
+				for j := range want.cs.parts[i].keys {
+					require.Equal(t, want.cs.st.chars(want.cs.ref(i, j)), ix.cs.st.chars(ix.cs.ref(i, j)), "partition %d record %d", i, j)
+				}
 			}
 		}
 	}

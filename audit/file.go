@@ -80,10 +80,10 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 				}
 				cw.Write(buf)
 			}
-			for j := 0; j < len(p.cs); {
+			for j := 0; j < len(p.keys); {
 				buf = buf[:0]
-				for ; j < len(p.cs) && len(buf)+4*maxCtx <= cap(buf); j++ {
-					for _, c := range p.cs[j] {
+				for ; j < len(p.keys) && len(buf)+4*maxCtx <= cap(buf); j++ {
+					for _, c := range ix.cs.st.chars(ix.cs.ref(i, j)) {
 						buf = binary.LittleEndian.AppendUint16(buf, c)
 					}
 				}
@@ -169,8 +169,9 @@ func ReadIndex(r io.Reader) (*Index, error) {
 	sets := []*set{&ix.grams, &ix.docs}
 	if ix.chars {
 		sets = sets[1:]
+		ix.cs.st = slabs{narrow: make([][]rec8, numParts), wide: make([][]recChars, numParts)}
 		for i := range ix.cs.parts {
-			if err := readRecords(read, buf, &ix.cs.parts[i], i, ix.cp.ctx); err != nil {
+			if err := readRecords(read, buf, &ix.cs.parts[i], &ix.cs.st, i, ix.cp.ctx); err != nil {
 				return nil, err
 			}
 		}
@@ -241,10 +242,10 @@ func ReadIndex(r io.Reader) (*Index, error) {
 	return ix, nil
 }
 
-// readRecords reads partition i of a character index into p, checking that the
-// records are in order, in their partition, and hold no characters beyond ctx
-// on either side.
-func readRecords(read func([]byte) error, buf []byte, p *cpart, i, ctx int) error {
+// readRecords reads partition i of a character index into p, and its records'
+// characters into slabs i of st, checking that the records are in order, in
+// their partition, and hold no characters beyond ctx on either side.
+func readRecords(read func([]byte) error, buf []byte, p *cpart, st *slabs, i, ctx int) error {
 	if err := read(buf[:8]); err != nil {
 		return err
 	}
@@ -266,6 +267,9 @@ func readRecords(read func([]byte) error, buf []byte, p *cpart, i, ctx int) erro
 		}
 		left -= k
 	}
+	st.narrow[i] = make([]rec8, 0, cnt) // as many keys as that were there
+	p.refs = make([]uint64, 0, cnt)
+	var last recChars
 	const size = 4 * maxCtx
 	for left := cnt; left > 0; {
 		k := min(left, uint64(len(buf)/size))
@@ -282,14 +286,16 @@ func readRecords(read func([]byte) error, buf []byte, p *cpart, i, ctx int) erro
 					return details(ErrIndexFormat, "audit: index record out of place")
 				}
 			}
-			r := len(p.cs)
-			if r > 0 && p.keys[r] == p.keys[r-1] && slices.Compare(c[:], p.cs[r-1][:]) <= 0 {
+			r := len(p.refs)
+			if r > 0 && p.keys[r] == p.keys[r-1] && slices.Compare(c[:], last[:]) <= 0 {
 				return details(ErrIndexFormat, "audit: index record out of place")
 			}
-			p.cs = append(p.cs, c)
+			p.refs = append(p.refs, st.place(i, &c))
+			last = c
 		}
 		left -= k
 	}
+	p.refs = st.trim(i, p.refs)
 	p.trim()
 	p.buildDir()
 	return nil

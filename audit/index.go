@@ -193,9 +193,15 @@ type batch struct {
 type trainOut struct {
 	// grams holds the batch's n-gram fingerprints grouped by partition:
 	// partition p's are grams[at[p]:at[p+1]].
-	grams    []uint64
-	at       [numParts + 1]int
-	recs     [numParts][]crec // character mode: the records, by partition
+	grams []uint64
+	at    [numParts + 1]int
+	// Character mode: grams are the keys of the batch's records, idx
+	// their places in narrow or wide (batchWide set), which the index keeps
+	// as slabs number slab.
+	idx      []uint32
+	narrow   []rec8
+	wide     []recChars
+	slab     int
 	docs     [numParts][]uint64
 	findings []Finding
 	texts    int64
@@ -208,8 +214,8 @@ func (o *trainOut) reset() {
 	o.at = [numParts + 1]int{}
 	for i := range o.docs {
 		o.docs[i] = o.docs[i][:0]
-		o.recs[i] = nil // kept by the index
 	}
+	o.idx, o.narrow, o.wide = o.idx[:0], nil, nil // kept by the index
 	o.findings, o.texts, o.bytes = nil, 0, 0
 }
 
@@ -270,6 +276,9 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	// the same for any worker count. The batches are handed over
 	// insertBatches at a time, partition by partition.
 	finish := func(who, of int, sc *scratch) {
+		if who == 0 {
+			ix.cs.st = sc.c.st // every inserter has the same
+		}
 		for p := who; p < numParts; p += of {
 			if ix.chars {
 				ix.cs.parts[p].finish(&sc.c)
@@ -280,11 +289,17 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		}
 	}
 	insert := func(outs []*trainOut, who, of int, sc *scratch) {
+		if ix.chars {
+			st := &sc.c.st
+			for _, o := range outs {
+				st.narrow, st.wide = append(st.narrow, o.narrow), append(st.wide, o.wide)
+			}
+		}
 		for p := who; p < numParts; p += of {
 			gp, cp, dp := &ix.grams.parts[p], &ix.cs.parts[p], &ix.docs.parts[p]
 			for _, o := range outs {
 				if ix.chars {
-					cp.add(o.recs[p], &sc.c)
+					cp.add(o.grams[o.at[p]:o.at[p+1]], o.idx[o.at[p]:o.at[p+1]], o.slab, &sc.c)
 				} else {
 					gp.add(o.grams[o.at[p]:o.at[p+1]], sc)
 				}
@@ -316,6 +331,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		}
 	}
 	var pending []*trainOut
+	slabs := 0      // the batches merged, in character mode the slabs
 	var own scratch // of the inserter on this goroutine, with one worker
 	flush := func() {
 		if len(pending) == 0 {
@@ -377,26 +393,39 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			}
 		}
 		if ix.chars {
-			// The batch's records, in one chunk per partition, which
-			// the partition keeps until it merges them. Each record is
-			// placed by its key's top 16 bits (a counting sort), so that
-			// the merge, which reads the records of many chunks in key
-			// order, reads each chunk from its start to its end; they are
-			// made in text order, which reads the text from start to end.
+			// The batch's records, in text order, in two slabs of their
+			// own that the index keeps (records of ASCII characters take
+			// one byte per character, others two); their keys are grouped
+			// by partition below, with their places in the slabs.
 			roff = append(roff, len(cd.runes))
-			const sortBits = 16
-			count := anchorStarts(cd.anch, sortBits, &t.bcount)
-			recs := make([]crec, len(cd.anch))
-			for p := range o.recs {
-				o.recs[p] = recs[count[p<<(sortBits-partBits)]:count[(p+1)<<(sortBits-partBits)]]
-			}
+			places := slices.Grow(t.places[:0], len(cd.anch))[:len(cd.anch)]
+			nn, nw := 0, 0
 			for i := range cd.anch {
 				a := &cd.anch[i]
-				b := a.key >> (64 - sortBits)
-				ix.cp.record(&recs[count[b]], cd.runes[roff[a.doc]:roff[a.doc+1]], a)
-				count[b]++
+				if ix.cp.narrow(cd.runes[roff[a.doc]:roff[a.doc+1]], a) {
+					places[i] = uint32(nn)
+					nn++
+				} else {
+					places[i] = uint32(nw) | batchWide
+					nw++
+				}
 			}
-			t.roff = roff
+			narrow, wide := make([]rec8, nn), []recChars(nil)
+			if nw > 0 {
+				wide = make([]recChars, nw)
+			}
+			fps = slices.Grow(fps, len(cd.anch))
+			for i := range cd.anch {
+				a := &cd.anch[i]
+				c := cd.runes[roff[a.doc]:roff[a.doc+1]]
+				if pl := places[i]; pl&batchWide == 0 {
+					ix.cp.record8(&narrow[pl], c, a)
+				} else {
+					ix.cp.record(&wide[pl&^batchWide], c, a)
+				}
+				fps = append(fps, a.key)
+			}
+			o.narrow, o.wide, t.roff, t.places = narrow, wide, roff, places
 		}
 		// Group the fingerprints by partition (a counting sort).
 		for _, k := range fps {
@@ -409,10 +438,23 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			o.grams = make([]uint64, len(fps))
 		}
 		grams, next := o.grams[:len(fps)], o.at
-		for _, k := range fps {
-			p := k >> partShift
-			grams[next[p]] = k
-			next[p]++
+		if ix.chars {
+			if cap(o.idx) < len(fps) {
+				o.idx = make([]uint32, len(fps))
+			}
+			idx := o.idx[:len(fps)]
+			for i, k := range fps {
+				p := k >> partShift
+				grams[next[p]], idx[next[p]] = k, t.places[i]
+				next[p]++
+			}
+			o.idx = idx
+		} else {
+			for _, k := range fps {
+				p := k >> partShift
+				grams[next[p]] = k
+				next[p]++
+			}
 		}
 		o.grams, t.fps = grams, fps
 		tokPool.Put(t)
@@ -429,6 +471,8 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			return
 		}
 		o.refs.Store(int32(max(1, len(chans))))
+		o.slab = slabs
+		slabs++
 		pending = append(pending, o)
 		if len(pending) == insertBatches {
 			flush()
@@ -449,6 +493,9 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if ix.chars {
+		ix.cs.compact()
 	}
 	return ix, findings, nil
 }

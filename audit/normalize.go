@@ -77,10 +77,10 @@ type tokenizer struct {
 	keep   bool   // build buf
 	buf    []byte // the normalised text, when keep is set
 	toks   []token
-	fps    []uint64 // word mode's n-gram fingerprints, when indexing
+	fps    []uint64 // n-gram fingerprints (character mode: records' keys), when indexing
 	cd     charDoc  // character mode's analysis
 	roff   []int    // where each text of a batch starts in cd.runes
-	bcount []int32  // character mode's counting sort of a batch's anchors
+	places []uint32 // where each record of a batch is in its slabs
 }
 
 // run normalises s into t.buf and t.toks.
