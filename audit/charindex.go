@@ -69,7 +69,22 @@ type anchor struct {
 type charDoc struct {
 	anch  []anchor
 	runes []uint32 // the code points of the normalisation
+	text8 []byte   // the same as bytes, where they are ASCII (record8)
 	gs    []uint64 // its m-grams' polynomial hashes
+}
+
+// recPad is the zero characters before and after a batch's text that record8
+// may read (and mask off).
+const recPad = maxCtx + 1
+
+// reset empties d for the next batch of texts, which will start pad zero
+// characters into runes and text8.
+func (d *charDoc) reset(pad, size int) {
+	d.runes = slices.Grow(d.runes[:0], pad+size+recPad)[:pad]
+	d.text8 = slices.Grow(d.text8[:0], pad+size+recPad)[:pad]
+	clear(d.runes)
+	clear(d.text8)
+	d.anch = slices.Grow(d.anch[:0], size/14) // about 0.06 anchors per byte
 }
 
 // analyze appends to d.runes the code points of the normalisation of s and to
@@ -81,17 +96,17 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 	// The characters. ASCII without a branch on the byte's class: every
 	// byte is written, and the count only moves past the kept ones.
 	base := len(d.runes)
-	all := slices.Grow(d.runes, len(s))
-	runes := all[base : base+len(s)]
+	all, all8 := slices.Grow(d.runes, len(s)), slices.Grow(d.text8, len(s))
+	runes, text8 := all[base:base+len(s)], all8[base:base+len(s)]
 	n := 0
 	wide := false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			l := uint32(charLower[c])
-			runes[n] = l
-			n += int((l + 0xff) >> 8) // 1 for a kept character, else 0
+			l := charLower[c]
+			runes[n], text8[n] = uint32(l), l
+			n += int((uint(l) + 0xff) >> 8) // 1 for a kept character, else 0
 			continue
 		}
 		ru, sz := utf8.DecodeRuneInString(s[i:])
@@ -100,11 +115,12 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 			continue
 		}
 		runes[n] = uint32(unicode.ToLower(ru))
+		text8[n] = byte(runes[n])
 		wide = wide || runes[n] >= utf8.RuneSelf
 		n++
 	}
 	runes = runes[:n]
-	d.runes = all[:base+n]
+	d.runes, d.text8 = all[:base+n], all8[:base+n]
 	m, k := p.m, p.k
 	if n < p.n {
 		return textHash(runes, nil, m), n
@@ -228,35 +244,32 @@ func (p *charParams) record(r *recChars, c []uint32, a *anchor) {
 	}
 }
 
-// record8 is record for a narrow record (a's characters all ASCII), eight
-// characters at a time.
-func (p *charParams) record8(r *rec8, c []uint32, a *anchor) {
-	left := c[a.pos-min(p.ctx, a.pos-a.first) : a.pos]
-	i := 0
-	j := len(left)
-	for ; j >= 8; j -= 8 { // the nearest first
-		l := left[j-8 : j]
-		binary.LittleEndian.PutUint64(r[i:], uint64(l[7])|uint64(l[6])<<8|uint64(l[5])<<16|uint64(l[4])<<24|
-			uint64(l[3])<<32|uint64(l[2])<<40|uint64(l[1])<<48|uint64(l[0])<<56)
-		i += 8
-	}
-	for j--; j >= 0; j-- {
-		r[i] = uint8(left[j])
-		i++
-	}
-	right := c[a.pos+p.m : a.last+p.n] // up to window a.last's end
-	i = maxCtx
-	for ; len(right) >= 8; right = right[8:] {
-		l := right[:8]
-		binary.LittleEndian.PutUint64(r[i:], uint64(l[0])|uint64(l[1])<<8|uint64(l[2])<<16|uint64(l[3])<<24|
-			uint64(l[4])<<32|uint64(l[5])<<40|uint64(l[6])<<48|uint64(l[7])<<56)
-		i += 8
-	}
-	for _, v := range right {
-		r[i] = uint8(v)
-		i++
-	}
+// record8 is record for a narrow record (a's characters all ASCII), from
+// the characters' bytes t, where a's text starts at base and which has recPad
+// characters before and after its texts: the characters are read eight at a
+// time, those outside the record's reach masked off, without a branch.
+func (p *charParams) record8(r *rec8, t []byte, base int, a *anchor) {
+	le := binary.LittleEndian
+	// Before: the nearest first, so each group of eight reversed; the
+	// third group (characters 15-22) overlaps the second by one.
+	pos, left := base+a.pos, min(p.ctx, a.pos-a.first)
+	le.PutUint64(r[0:], bits.ReverseBytes64(le.Uint64(t[pos-8:]))&lowBytes(left))
+	le.PutUint64(r[8:], bits.ReverseBytes64(le.Uint64(t[pos-16:]))&lowBytes(left-8))
+	le.PutUint64(r[15:], bits.ReverseBytes64(le.Uint64(t[pos-23:]))&lowBytes(left-15))
+	// After, up to window a.last's end.
+	at, right := pos+p.m, a.last+p.n-(a.pos+p.m)
+	le.PutUint64(r[maxCtx:], le.Uint64(t[at:])&lowBytes(right))
+	le.PutUint64(r[maxCtx+8:], le.Uint64(t[at+8:])&lowBytes(right-8))
+	le.PutUint64(r[maxCtx+15:], le.Uint64(t[at+15:])&lowBytes(right-15))
 }
+
+// lowBytes is the mask of the low n bytes of a uint64 (none for n <= 0, all
+// for n >= 8).
+func lowBytes(n int) uint64 {
+	return byteMasks[min(max(n, 0), 8)]
+}
+
+var byteMasks = [9]uint64{0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff, ^uint64(0)}
 
 // narrow reports whether the characters of anchor a's record are all ASCII.
 func (p *charParams) narrow(c []uint32, a *anchor) bool {

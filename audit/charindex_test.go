@@ -170,7 +170,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	for b.Loop() {
 		recs = 0
 		for i := range docs {
-			cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+			cd.reset(0, 0)
 			cd.analyze(docs[i].Text, &p, 0)
 			recs += len(cd.anch)
 		}

@@ -349,13 +349,20 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 	}
 	window := c.window()
 	pw := rollPow(window)
-	tokPool := sync.Pool{New: func() any { return new(tokenizer) }}
+	// Tokenizers too: their buffers grow to a batch's text.
+	tokPool := freeList[tokenizer]{}
 	work := func(b *batch) *trainOut {
 		o := pool.Get()
-		t := tokPool.Get().(*tokenizer)
+		t := tokPool.Get()
 		fps := t.fps[:0] // the batch's fingerprints, in order
 		cd := &t.cd
-		cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+		if ix.chars { // room for the batch at once: no growing text by text
+			size := 0
+			for i := range b.docs {
+				size += len(b.docs[i].Text)
+			}
+			cd.reset(recPad, size)
+		}
 		roff := t.roff[:0]
 		for i := range b.docs {
 			d := &b.docs[i]
@@ -398,6 +405,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			// one byte per character, others two); their keys are grouped
 			// by partition below, with their places in the slabs.
 			roff = append(roff, len(cd.runes))
+			cd.text8 = append(cd.text8, make([]byte, recPad)...) // for record8
 			places := slices.Grow(t.places[:0], len(cd.anch))[:len(cd.anch)]
 			nn, nw := 0, 0
 			for i := range cd.anch {
@@ -417,11 +425,10 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			fps = slices.Grow(fps, len(cd.anch))
 			for i := range cd.anch {
 				a := &cd.anch[i]
-				c := cd.runes[roff[a.doc]:roff[a.doc+1]]
 				if pl := places[i]; pl&batchWide == 0 {
-					ix.cp.record8(&narrow[pl], c, a)
+					ix.cp.record8(&narrow[pl], cd.text8, roff[a.doc], a)
 				} else {
-					ix.cp.record(&wide[pl&^batchWide], c, a)
+					ix.cp.record(&wide[pl&^batchWide], cd.runes[roff[a.doc]:roff[a.doc+1]], a)
 				}
 				fps = append(fps, a.key)
 			}
@@ -728,7 +735,7 @@ func (ck *checker) hitChars(docs []Doc) []bool {
 		size += len(docs[i].Text)
 	}
 	// Room for the batch at once: no growing (and copying) text by text.
-	cd.runes, cd.anch = slices.Grow(cd.runes[:0], size), slices.Grow(cd.anch[:0], size/14) // about 0.06 anchors per byte
+	cd.reset(0, size)
 	roff := ck.roff[:0]
 	total := 0
 	for i := range docs {

@@ -103,7 +103,7 @@ func TestAnalyze(t *testing.T) {
 	for _, s := range texts {
 		for _, n := range []int{1, 2, 5, 13, 50} {
 			p := newCharParams(n)
-			cd.runes, cd.anch = cd.runes[:0], cd.anch[:0]
+			cd.reset(0, 0)
 			gh, cnt := cd.analyze(s, &p, 3)
 			tk.run(s, true)
 			require.Equal(t, len(tk.toks), cnt)
