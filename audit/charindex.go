@@ -39,11 +39,20 @@ type charParams struct {
 	pw      uint64
 }
 
-func newCharParams(n int) charParams {
-	k := min(24, max(1, n/2))
+// newCharParams returns the parameters of windows of n characters whose
+// anchors are chosen among their first k positions.
+func newCharParams(n, k int) charParams {
 	m := n - k + 1
 	return charParams{n: n, k: k, m: m, ctx: k - 1, pw: rollPow(m)}
 }
+
+// charK is the k of windows of n characters: as large as a record's context
+// allows (fewer records), with m-grams of at least 19 characters where n allows,
+// and at most half the window for small n (n = 50: k = 32, m = 19).
+func charK(n int) int { return min(maxCtx+1, max(1, n/2, n-18)) }
+
+// charK3 is the k of index file format 3 (n = 50: k = 24, m = 27).
+func charK3(n int) int { return min(24, max(1, n/2)) }
 
 // fold16 is the character as a record stores it: the code point itself in the
 // Basic Multilingual Plane, other code points folded into the surrogate range,
@@ -69,7 +78,8 @@ type anchor struct {
 type charDoc struct {
 	anch  []anchor
 	runes []uint32 // the code points of the normalisation
-	text8 []byte   // the same as bytes, where they are ASCII (record8)
+	text8 []byte   // the same as bytes, where they are ASCII (record8), when keep8
+	keep8 bool
 	gs    []uint64 // its m-grams' polynomial hashes
 }
 
@@ -77,13 +87,16 @@ type charDoc struct {
 // may read (and mask off).
 const recPad = maxCtx + 1
 
-// reset empties d for the next batch of texts, which will start pad zero
-// characters into runes and text8.
-func (d *charDoc) reset(pad, size int) {
+// reset empties d for the next batch of texts, about size bytes, which will
+// start pad zero characters into runes and, with keep8, text8.
+func (d *charDoc) reset(pad, size int, keep8 bool) {
 	d.runes = slices.Grow(d.runes[:0], pad+size+recPad)[:pad]
-	d.text8 = slices.Grow(d.text8[:0], pad+size+recPad)[:pad]
 	clear(d.runes)
-	clear(d.text8)
+	d.keep8 = keep8
+	if keep8 {
+		d.text8 = slices.Grow(d.text8[:0], pad+size+recPad)[:pad]
+		clear(d.text8)
+	}
 	d.anch = slices.Grow(d.anch[:0], size/14) // about 0.06 anchors per byte
 }
 
@@ -96,8 +109,14 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 	// The characters. ASCII without a branch on the byte's class: every
 	// byte is written, and the count only moves past the kept ones.
 	base := len(d.runes)
-	all, all8 := slices.Grow(d.runes, len(s)), slices.Grow(d.text8, len(s))
-	runes, text8 := all[base:base+len(s)], all8[base:base+len(s)]
+	all := slices.Grow(d.runes, len(s))
+	runes := all[base : base+len(s)]
+	var all8, text8 []byte
+	keep8 := d.keep8
+	if keep8 {
+		all8 = slices.Grow(d.text8, len(s))
+		text8 = all8[base : base+len(s)]
+	}
 	n := 0
 	wide := false
 	for i := 0; i < len(s); {
@@ -105,7 +124,10 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 		if c < utf8.RuneSelf {
 			i++
 			l := charLower[c]
-			runes[n], text8[n] = uint32(l), l
+			runes[n] = uint32(l)
+			if keep8 {
+				text8[n] = l
+			}
 			n += int((uint(l) + 0xff) >> 8) // 1 for a kept character, else 0
 			continue
 		}
@@ -115,12 +137,17 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 			continue
 		}
 		runes[n] = uint32(unicode.ToLower(ru))
-		text8[n] = byte(runes[n])
+		if keep8 {
+			text8[n] = byte(runes[n])
+		}
 		wide = wide || runes[n] >= utf8.RuneSelf
 		n++
 	}
 	runes = runes[:n]
-	d.runes, d.text8 = all[:base+n], all8[:base+n]
+	d.runes = all[:base+n]
+	if keep8 {
+		d.text8 = all8[:base+n]
+	}
 	m, k := p.m, p.k
 	if n < p.n {
 		return textHash(runes, nil, m), n
@@ -202,7 +229,7 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 
 // maxCtx is the most characters a record keeps on each side of its m-gram
 // (k is at most 24).
-const maxCtx = 23
+const maxCtx = 31
 
 // recChars are a record's characters: before the m-gram, the nearest first,
 // in [0:ctx]; after it in [maxCtx:maxCtx+ctx]; 0 for the rest. A record whose
@@ -255,12 +282,14 @@ func (p *charParams) record8(r *rec8, t []byte, base int, a *anchor) {
 	pos, left := base+a.pos, min(p.ctx, a.pos-a.first)
 	le.PutUint64(r[0:], bits.ReverseBytes64(le.Uint64(t[pos-8:]))&lowBytes(left))
 	le.PutUint64(r[8:], bits.ReverseBytes64(le.Uint64(t[pos-16:]))&lowBytes(left-8))
-	le.PutUint64(r[15:], bits.ReverseBytes64(le.Uint64(t[pos-23:]))&lowBytes(left-15))
+	le.PutUint64(r[16:], bits.ReverseBytes64(le.Uint64(t[pos-24:]))&lowBytes(left-16))
+	le.PutUint64(r[23:], bits.ReverseBytes64(le.Uint64(t[pos-31:]))&lowBytes(left-23))
 	// After, up to window a.last's end.
 	at, right := pos+p.m, a.last+p.n-(a.pos+p.m)
 	le.PutUint64(r[maxCtx:], le.Uint64(t[at:])&lowBytes(right))
 	le.PutUint64(r[maxCtx+8:], le.Uint64(t[at+8:])&lowBytes(right-8))
-	le.PutUint64(r[maxCtx+15:], le.Uint64(t[at+15:])&lowBytes(right-15))
+	le.PutUint64(r[maxCtx+16:], le.Uint64(t[at+16:])&lowBytes(right-16))
+	le.PutUint64(r[maxCtx+23:], le.Uint64(t[at+23:])&lowBytes(right-23))
 }
 
 // lowBytes is the mask of the low n bytes of a uint64 (none for n <= 0, all
@@ -557,7 +586,7 @@ func (p *cpart) buildDir() {
 func newIndex(chars bool, n int) *Index {
 	ix := &Index{chars: chars, n: n}
 	if chars {
-		ix.cp = newCharParams(n)
+		ix.cp = newCharParams(n, charK(n))
 	}
 	return ix
 }

@@ -162,7 +162,7 @@ func TestCharIndexCanonical(t *testing.T) {
 
 func BenchmarkAnalyze(b *testing.B) {
 	docs, n := benchDocs(1, 4<<20)
-	p := newCharParams(50)
+	p := newCharParams(50, charK(50))
 	var cd charDoc
 	recs := 0
 	b.SetBytes(n)
@@ -170,7 +170,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	for b.Loop() {
 		recs = 0
 		for i := range docs {
-			cd.reset(0, 0)
+			cd.reset(0, 0, false)
 			cd.analyze(docs[i].Text, &p, 0)
 			recs += len(cd.anch)
 		}

@@ -11,10 +11,10 @@ import (
 	"github.com/zeebo/xxh3"
 )
 
-// The index file format, version 3. All integers are little-endian.
+// The index file format, version 4. All integers are little-endian.
 //
 //	magic    [16]byte  "sophia-audit-idx"
-//	version  uint32    3
+//	version  uint32    4
 //	mode     uint32    0 = word n-grams, 1 = character windows
 //	n        uint32    words or characters per n-gram
 //	parts    uint32    number of partitions of each set (256)
@@ -24,8 +24,9 @@ import (
 //	anchor records (see charindex.go), as parts partitions:
 //	  count  uint64    records
 //	  keys   count × uint64, in increasing order (repeats allowed)
-//	  chars  count × 46 × uint16: each record's characters, before the
-//	                   m-gram in [0:23], after it in [23:46]; records with
+//	  chars  count × 2c × uint16: each record's characters, before the
+//	                   m-gram in [0:c], after it in [c:2c], c = k-1 the
+//	                   context of the window size n (charK); records with
 //	                   the same key in increasing order of their characters
 //	then the whole texts as a set, parts partitions:
 //	  slots  uint64    0, or the table size S plus the slots its last
@@ -37,14 +38,16 @@ import (
 //	                   the partition bits) or right after the one before it
 //	checksum uint64    XXH3-64 of every byte before it
 //
-// Version 2 kept character mode as a set of fingerprints of every window; its
-// word-mode files are the same as version 3's and are read, its character-mode
-// files are refused. Version 1 laid the tables out in insertion order, with the
+// Version 3 chose anchors among at most k = 24 positions (charK3) and stored
+// 23 characters on each side of every record (zeros beyond k-1); its files are
+// read, with its k. Version 2 kept character mode as a set of fingerprints of
+// every window; its word-mode files are the same as version 4's and are read,
+// its character-mode files are refused. Version 1 laid the tables out in insertion order, with the
 // home slot in the low bits; its files are refused. A refusal says to build the
 // index again.
 const (
 	indexMagic   = "sophia-audit-idx"
-	indexVersion = 3
+	indexVersion = 4
 	// maxSlots bounds a partition's table (2^36 slots = 512 GiB).
 	maxSlots = 1 << 36
 )
@@ -55,7 +58,13 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	cw := &countWriter{w: bufio.NewWriterSize(w, 1<<20), h: xxh3.New()}
 	var hdr [16 + 4*4 + 2*8]byte
 	copy(hdr[:], indexMagic)
-	binary.LittleEndian.PutUint32(hdr[16:], indexVersion)
+	// A character index loaded from a version 3 file keeps its k, which
+	// only that version's files say (charK3); it is saved in that version.
+	version, side := uint32(indexVersion), ix.cp.ctx
+	if ix.chars && ix.cp.k != charK(ix.n) {
+		version, side = 3, 23
+	}
+	binary.LittleEndian.PutUint32(hdr[16:], version)
 	mode := uint32(0)
 	if ix.chars {
 		mode = 1
@@ -82,9 +91,13 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 			}
 			for j := 0; j < len(p.keys); {
 				buf = buf[:0]
-				for ; j < len(p.keys) && len(buf)+4*maxCtx <= cap(buf); j++ {
-					for _, c := range ix.cs.st.chars(ix.cs.ref(i, j)) {
-						buf = binary.LittleEndian.AppendUint16(buf, c)
+				for ; j < len(p.keys) && len(buf)+4*side <= cap(buf); j++ {
+					c := ix.cs.st.chars(ix.cs.ref(i, j))
+					for _, v := range c[:side] {
+						buf = binary.LittleEndian.AppendUint16(buf, v)
+					}
+					for _, v := range c[maxCtx : maxCtx+side] {
+						buf = binary.LittleEndian.AppendUint16(buf, v)
 					}
 				}
 				cw.Write(buf)
@@ -157,13 +170,17 @@ func ReadIndex(r io.Reader) (*Index, error) {
 	}
 	v := binary.LittleEndian.Uint32(hdr[16:])
 	mode, n := binary.LittleEndian.Uint32(hdr[20:]), binary.LittleEndian.Uint32(hdr[24:])
-	if v != indexVersion && !(v == 2 && mode == 0) {
-		return nil, details(ErrIndexFormat, "audit: index file format version %d, this version reads only version %d: build the index again from the training data", v, indexVersion)
+	if v != indexVersion && v != 3 && !(v == 2 && mode == 0) {
+		return nil, details(ErrIndexFormat, "audit: index file format version %d, this version reads versions 3 and %d: build the index again from the training data", v, indexVersion)
 	}
 	if mode > 1 || n < 1 || n > 1<<16 || binary.LittleEndian.Uint32(hdr[28:]) != numParts {
 		return nil, details(ErrIndexFormat, "audit: bad index header")
 	}
 	ix := newIndex(mode == 1, int(n))
+	side := ix.cp.ctx // the characters each side of a record in the file
+	if v == 3 && ix.chars {
+		ix.cp, side = newCharParams(int(n), charK3(int(n))), 23
+	}
 	ix.Texts, ix.Bytes = int64(binary.LittleEndian.Uint64(hdr[32:])), int64(binary.LittleEndian.Uint64(hdr[40:]))
 	buf := make([]byte, 1<<16)
 	sets := []*set{&ix.grams, &ix.docs}
@@ -171,7 +188,7 @@ func ReadIndex(r io.Reader) (*Index, error) {
 		sets = sets[1:]
 		ix.cs.st = slabs{narrow: make([][]rec8, numParts), wide: make([][]recChars, numParts)}
 		for i := range ix.cs.parts {
-			if err := readRecords(read, buf, &ix.cs.parts[i], &ix.cs.st, i, ix.cp.ctx); err != nil {
+			if err := readRecords(read, buf, &ix.cs.parts[i], &ix.cs.st, i, ix.cp.ctx, side); err != nil {
 				return nil, err
 			}
 		}
@@ -243,9 +260,10 @@ func ReadIndex(r io.Reader) (*Index, error) {
 }
 
 // readRecords reads partition i of a character index into p, and its records'
-// characters into slabs i of st, checking that the records are in order, in
-// their partition, and hold no characters beyond ctx on either side.
-func readRecords(read func([]byte) error, buf []byte, p *cpart, st *slabs, i, ctx int) error {
+// characters (side on each side of the m-gram in the file) into slabs i of st,
+// checking that the records are in order, in their partition, and hold no
+// characters beyond ctx on either side.
+func readRecords(read func([]byte) error, buf []byte, p *cpart, st *slabs, i, ctx, side int) error {
 	if err := read(buf[:8]); err != nil {
 		return err
 	}
@@ -270,18 +288,20 @@ func readRecords(read func([]byte) error, buf []byte, p *cpart, st *slabs, i, ct
 	st.narrow[i] = make([]rec8, 0, cnt) // as many keys as that were there
 	p.refs = make([]uint64, 0, cnt)
 	var last recChars
-	const size = 4 * maxCtx
+	size := 4 * side
 	for left := cnt; left > 0; {
-		k := min(left, uint64(len(buf)/size))
-		if err := read(buf[:size*k]); err != nil {
+		k := min(left, uint64(len(buf)/max(size, 1)))
+		if err := read(buf[:size*int(k)]); err != nil {
 			return err
 		}
 		for j := range k {
 			var c recChars
-			for x := range c {
-				c[x] = binary.LittleEndian.Uint16(buf[int(j)*size+2*x:])
+			b := buf[int(j)*size:]
+			for x := range side {
+				c[x] = binary.LittleEndian.Uint16(b[2*x:])
+				c[maxCtx+x] = binary.LittleEndian.Uint16(b[2*(side+x):])
 			}
-			for x := ctx; x < maxCtx; x++ {
+			for x := ctx; x < side; x++ {
 				if c[x] != 0 || c[maxCtx+x] != 0 {
 					return details(ErrIndexFormat, "audit: index record out of place")
 				}

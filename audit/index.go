@@ -361,7 +361,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			for i := range b.docs {
 				size += len(b.docs[i].Text)
 			}
-			cd.reset(recPad, size)
+			cd.reset(recPad, size, true)
 		}
 		roff := t.roff[:0]
 		for i := range b.docs {
@@ -735,7 +735,7 @@ func (ck *checker) hitChars(docs []Doc) []bool {
 		size += len(docs[i].Text)
 	}
 	// Room for the batch at once: no growing (and copying) text by text.
-	cd.reset(0, size)
+	cd.reset(0, size, false)
 	roff := ck.roff[:0]
 	total := 0
 	for i := range docs {

@@ -102,8 +102,8 @@ func TestAnalyze(t *testing.T) {
 	var cd charDoc
 	for _, s := range texts {
 		for _, n := range []int{1, 2, 5, 13, 50} {
-			p := newCharParams(n)
-			cd.reset(0, 0)
+			p := newCharParams(n, charK(n))
+			cd.reset(0, 0, false)
 			gh, cnt := cd.analyze(s, &p, 3)
 			tk.run(s, true)
 			require.Equal(t, len(tk.toks), cnt)

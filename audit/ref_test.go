@@ -2,9 +2,13 @@ package audit
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -242,12 +246,75 @@ func TestReadIndexVersion2(t *testing.T) {
 		got, err := ReadIndex(bytes.NewReader(b))
 		if c.Chars > 0 {
 			require.ErrorIs(t, err, ErrIndexFormat)
-			assert.Contains(t, err.Error(), "version 2, this version reads only version 3: build the index again")
+			assert.Contains(t, err.Error(), "version 2, this version reads versions 3 and 4: build the index again")
 			continue
 		}
 		require.NoError(t, err)
 		r, err := got.Check(c, Doc{Text: "A b c d e f g h i j k l m n o"})
 		require.NoError(t, err)
 		assert.Equal(t, 3, r.Hits)
+	}
+}
+
+// TestReadIndexVersion3 loads character indexes that the last version with
+// index file format 3 saved (testdata/gen/audit_index_v3.sh): they keep that
+// version's k, find exactly the windows that an index built now finds, and are
+// saved again in format 3, which reads back the same.
+func TestReadIndexVersion3(t *testing.T) {
+	var train []string
+	lines, err := os.ReadFile("testdata/index-v3/train.jsonl")
+	require.NoError(t, err)
+	for _, l := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
+		var rec struct{ Text string }
+		require.NoError(t, json.Unmarshal([]byte(l), &rec))
+		train = append(train, rec.Text)
+	}
+	// Evaluation items: pieces of the training texts, edited, and joined.
+	r := rand.New(rand.NewPCG(3, 3))
+	var eval []Doc
+	for i := range 200 {
+		s := []rune(train[i%len(train)])
+		a := r.IntN(len(s))
+		b := a + r.IntN(len(s)-a+1)
+		piece := string(s[a:b])
+		if i%3 == 0 && len(piece) > 0 {
+			piece = piece[:len(piece)/2] + "x" + piece[len(piece)/2:]
+		}
+		eval = append(eval, Doc{Text: piece + " " + train[(i+1)%len(train)][:r.IntN(60)]})
+	}
+	for _, n := range []int{20, 50} {
+		f, err := os.Open(fmt.Sprintf("testdata/index-v3/chars%d.idx.gz", n))
+		require.NoError(t, err)
+		zr, err := gzip.NewReader(f)
+		require.NoError(t, err)
+		old, err := ReadIndex(zr)
+		f.Close()
+		require.NoError(t, err, "n=%d", n)
+		assert.Equal(t, charK3(n), old.cp.k, "n=%d", n)
+		assert.Equal(t, int64(len(train)), old.Texts)
+		c := Config{Chars: n}
+		now := build(t, c, docsOf("train", train...))
+		var buf bytes.Buffer
+		_, err = old.WriteTo(&buf)
+		require.NoError(t, err)
+		version := uint32(3) // k = 24 for 50 characters, 32 now
+		if charK(n) == charK3(n) {
+			version = 4 // k = 10 for 20 characters, in both
+		}
+		assert.Equal(t, version, binary.LittleEndian.Uint32(buf.Bytes()[16:]), "n=%d: version written", n)
+		again, err := ReadIndex(&buf)
+		require.NoError(t, err)
+		found := 0
+		for i := range eval {
+			want, err := now.Check(c, eval[i])
+			require.NoError(t, err)
+			for _, ix := range []*Index{old, again} {
+				got, err := ix.Check(c, eval[i])
+				require.NoError(t, err)
+				require.Equal(t, want, got, "n=%d item %d %q", n, i, eval[i].Text)
+			}
+			found += want.Hits
+		}
+		require.Positive(t, found, "n=%d", n)
 	}
 }
