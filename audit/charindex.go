@@ -83,9 +83,66 @@ type charDoc struct {
 	gs    []uint64 // its m-grams' polynomial hashes
 }
 
+// chars writes the code points of the normalisation of s to runes (at least
+// len(s) long) and returns their number, and whether any is not ASCII. ASCII
+// goes without a branch on the byte's class: every byte is written, and the
+// count only moves past the kept ones.
+func chars(s string, runes []uint32) (n int, wide bool) {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			l := uint32(charLower[c])
+			runes[n] = l
+			n += int((l + 0xff) >> 8) // 1 for a kept character, else 0
+			continue
+		}
+		r, next, ok := wideChar(s, i)
+		i = next
+		if ok {
+			runes[n] = r
+			wide = wide || r >= utf8.RuneSelf
+			n++
+		}
+	}
+	return n, wide
+}
+
+// chars8 is chars that also writes each character's low byte to text8.
+func chars8(s string, runes []uint32, text8 []byte) (n int, wide bool) {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			l := charLower[c]
+			runes[n], text8[n] = uint32(l), l
+			n += int((uint(l) + 0xff) >> 8)
+			continue
+		}
+		r, next, ok := wideChar(s, i)
+		i = next
+		if ok {
+			runes[n], text8[n] = r, byte(r)
+			wide = wide || r >= utf8.RuneSelf
+			n++
+		}
+	}
+	return n, wide
+}
+
+// wideChar decodes the character that starts with the non-ASCII byte s[i]: its
+// code point lowercased, where the next one starts, and whether it is kept.
+func wideChar(s string, i int) (uint32, int, bool) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && size == 1 || !keepChar(r) {
+		return 0, i + size, false
+	}
+	return uint32(unicode.ToLower(r)), i + size, true
+}
+
 // recPad is the zero characters before and after a batch's text that record8
 // may read (and mask off).
 const recPad = maxCtx + 1
+
+var zeroPad [recPad]byte
 
 // reset empties d for the next batch of texts, about size bytes, which will
 // start pad zero characters into runes and, with keep8, text8.
@@ -106,46 +163,22 @@ func (d *charDoc) reset(pad, size int, keep8 bool) {
 // number of characters. It makes three tight passes: the characters, the m-grams'
 // fingerprints, the anchors.
 func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
-	// The characters. ASCII without a branch on the byte's class: every
-	// byte is written, and the count only moves past the kept ones.
+	// The characters.
 	base := len(d.runes)
 	all := slices.Grow(d.runes, len(s))
 	runes := all[base : base+len(s)]
-	var all8, text8 []byte
-	keep8 := d.keep8
-	if keep8 {
+	var all8 []byte
+	var n int
+	var wide bool
+	if d.keep8 {
 		all8 = slices.Grow(d.text8, len(s))
-		text8 = all8[base : base+len(s)]
-	}
-	n := 0
-	wide := false
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			l := charLower[c]
-			runes[n] = uint32(l)
-			if keep8 {
-				text8[n] = l
-			}
-			n += int((uint(l) + 0xff) >> 8) // 1 for a kept character, else 0
-			continue
-		}
-		ru, sz := utf8.DecodeRuneInString(s[i:])
-		i += sz
-		if ru == utf8.RuneError && sz == 1 || !keepChar(ru) {
-			continue
-		}
-		runes[n] = uint32(unicode.ToLower(ru))
-		if keep8 {
-			text8[n] = byte(runes[n])
-		}
-		wide = wide || runes[n] >= utf8.RuneSelf
-		n++
+		n, wide = chars8(s, runes, all8[base:base+len(s)])
+	} else {
+		n, wide = chars(s, runes)
 	}
 	runes = runes[:n]
 	d.runes = all[:base+n]
-	if keep8 {
+	if d.keep8 {
 		d.text8 = all8[:base+n]
 	}
 	m, k := p.m, p.k

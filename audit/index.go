@@ -405,7 +405,7 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 			// one byte per character, others two); their keys are grouped
 			// by partition below, with their places in the slabs.
 			roff = append(roff, len(cd.runes))
-			cd.text8 = append(cd.text8, make([]byte, recPad)...) // for record8
+			cd.text8 = append(cd.text8, zeroPad[:]...) // for record8
 			places := slices.Grow(t.places[:0], len(cd.anch))[:len(cd.anch)]
 			nn, nw := 0, 0
 			for i := range cd.anch {
