@@ -29,8 +29,9 @@ import (
 //
 // In random text a position is chosen by about one window in (k+1)/2, so the
 // index holds some 2/(k+1) records per training character instead of one
-// fingerprint, each record 8 + 4(k-1) bytes, and both indexing and checking
-// look up one record per anchor instead of one fingerprint per window.
+// fingerprint, each record a key and a reference (16 bytes) and 2(k-1)
+// characters of one byte (ASCII) or two, and both indexing and checking look up
+// one record per anchor instead of one fingerprint per window.
 
 // charParams are the anchor parameters of windows of n characters.
 type charParams struct {
@@ -52,7 +53,11 @@ func newCharParams(n, k int) charParams {
 func charK(n int) int { return min(maxCtx+1, max(1, n/2, n-18)) }
 
 // charK3 is the k of index file format 3 (n = 50: k = 24, m = 27).
-func charK3(n int) int { return min(24, max(1, n/2)) }
+func charK3(n int) int { return min(ctx3+1, max(1, n/2)) }
+
+// ctx3 is the characters on each side of a record in an index file of format
+// 3, whatever its k (zeros beyond k-1).
+const ctx3 = 23
 
 // fold16 is the character as a record stores it: the code point itself in the
 // Basic Multilingual Plane, other code points folded into the surrogate range,
@@ -144,9 +149,13 @@ const recPad = maxCtx + 1
 
 var zeroPad [recPad]byte
 
-// reset empties d for the next batch of texts, about size bytes, which will
-// start pad zero characters into runes and, with keep8, text8.
-func (d *charDoc) reset(pad, size int, keep8 bool) {
+// reset empties d for the next batch of texts, docs, which will start pad zero
+// characters into runes and, with keep8, text8, with room for them all.
+func (d *charDoc) reset(pad int, docs []Doc, keep8 bool) {
+	size := 0
+	for i := range docs {
+		size += len(docs[i].Text)
+	}
 	d.runes = slices.Grow(d.runes[:0], pad+size+recPad)[:pad]
 	clear(d.runes)
 	d.keep8 = keep8
@@ -261,7 +270,7 @@ func (d *charDoc) analyze(s string, p *charParams, doc int32) (uint64, int) {
 }
 
 // maxCtx is the most characters a record keeps on each side of its m-gram
-// (k is at most 24).
+// (k is at most 32).
 const maxCtx = 31
 
 // recChars are a record's characters: before the m-gram, the nearest first,
@@ -311,7 +320,7 @@ func (p *charParams) record(r *recChars, c []uint32, a *anchor) {
 func (p *charParams) record8(r *rec8, t []byte, base int, a *anchor) {
 	le := binary.LittleEndian
 	// Before: the nearest first, so each group of eight reversed; the
-	// third group (characters 15-22) overlaps the second by one.
+	// fourth group (characters 23-30) overlaps the third by one.
 	pos, left := base+a.pos, min(p.ctx, a.pos-a.first)
 	le.PutUint64(r[0:], bits.ReverseBytes64(le.Uint64(t[pos-8:]))&lowBytes(left))
 	le.PutUint64(r[8:], bits.ReverseBytes64(le.Uint64(t[pos-16:]))&lowBytes(left-8))
@@ -428,16 +437,17 @@ func (s *slabs) records() int64 {
 
 // cpart is one partition of the character index: the keys of its records,
 // sorted, then by the records' characters, without repeats; refs[i] is where
-// record i's characters are (see charSet.at); dir[b] is the first record whose
-// key's bucket (the bits below the partition bits) is b or more.
+// record i's characters are (a reference into the charSet's slabs); dir[b] is
+// the first record whose key's bucket (the bits below the partition bits) is b
+// or more.
 //
 // The characters stay where the batch that made them wrote them (a slab of the
 // charSet, in text order): only the keys and references are sorted and merged,
-// 16 bytes per record instead of 100. Records added since the last merge are
-// pending in pkeys and prefs.
+// 16 bytes per record. Records added since the last merge are pending in pkeys
+// and prefs.
 type cpart struct {
 	keys  []uint64
-	refs  []uint64 // nil: record i is slab p's i'th, as in a loaded index
+	refs  []uint64 // nil: record i is narrow slab p's i'th (charSet.ref)
 	dir   []uint32
 	pkeys []uint64
 	prefs []uint64
@@ -452,8 +462,9 @@ type cscratch struct {
 	st    slabs
 }
 
-// batchWide marks the place of a batch's record in its wide slab.
-const batchWide = 1 << 31
+// batchWide marks the place of a batch's record in its wide slab; shifted
+// into a reference's high half it is wideRef.
+const batchWide = wideRef >> 32
 
 // add adds the records keys[i] of slab s to p, idx[i] their places in it
 // (batchWide set for the wide slab), merging the pending records into the
@@ -638,7 +649,7 @@ func (s *charSet) ref(p, i int) uint64 {
 	if r := s.parts[p].refs; r != nil {
 		return r[i]
 	}
-	return uint64(p)<<32 | uint64(i) // every record narrow
+	return ref(p, uint32(i), false) // every record narrow
 }
 
 func (s *charSet) len() int64 {
@@ -678,16 +689,12 @@ func (st *slabs) place(s int, c *recChars) uint64 {
 }
 
 // partSlabs returns slabs for a loaded or compacted index, one pair per
-// partition, the narrow ones made for the records of parts.
-func partSlabs(parts *[numParts]cpart) slabs {
-	st := slabs{narrow: make([][]rec8, numParts), wide: make([][]recChars, numParts)}
-	for i := range parts {
-		st.narrow[i] = make([]rec8, 0, len(parts[i].keys))
-	}
-	return st
+// partition, filled by place and ended by trim.
+func partSlabs() slabs {
+	return slabs{narrow: make([][]rec8, numParts), wide: make([][]recChars, numParts)}
 }
 
-// trimSlabs ends the placing of partition p's records into slabs p of st: it
+// trim ends the placing of partition p's records into slabs p of st: it
 // gives back the room their slabs keep when it is more than an eighth, and
 // drops refs when every record is narrow (record i is then narrow[p][i]).
 func (st *slabs) trim(p int, refs []uint64) []uint64 {
@@ -710,9 +717,10 @@ func (s *charSet) compact() {
 	if n := s.len(); s.st.records() <= n+n/8 {
 		return
 	}
-	st := partSlabs(&s.parts)
+	st := partSlabs()
 	for i := range s.parts {
 		p := &s.parts[i]
+		st.narrow[i] = make([]rec8, 0, len(p.keys)) // most are ASCII
 		refs := make([]uint64, len(p.keys))
 		for j := range refs {
 			c := s.st.chars(s.ref(i, j))

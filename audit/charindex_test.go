@@ -170,7 +170,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	for b.Loop() {
 		recs = 0
 		for i := range docs {
-			cd.reset(0, 0, false)
+			cd.reset(0, nil, false)
 			cd.analyze(docs[i].Text, &p, 0)
 			recs += len(cd.anch)
 		}

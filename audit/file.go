@@ -62,7 +62,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	// only that version's files say (charK3); it is saved in that version.
 	version, side := uint32(indexVersion), ix.cp.ctx
 	if ix.chars && ix.cp.k != charK(ix.n) {
-		version, side = 3, 23
+		version, side = 3, ctx3
 	}
 	binary.LittleEndian.PutUint32(hdr[16:], version)
 	mode := uint32(0)
@@ -82,13 +82,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		for i := range ix.cs.parts {
 			p := &ix.cs.parts[i]
 			cw.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(len(p.keys))))
-			for j := 0; j < len(p.keys); {
-				buf = buf[:0]
-				for ; j < len(p.keys) && len(buf) < cap(buf); j++ {
-					buf = binary.LittleEndian.AppendUint64(buf, p.keys[j])
-				}
-				cw.Write(buf)
-			}
+			cw.writeUint64s(buf, p.keys)
 			for j := 0; j < len(p.keys); {
 				buf = buf[:0]
 				for ; j < len(p.keys) && len(buf)+4*side <= cap(buf); j++ {
@@ -110,13 +104,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 			buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(p.slots)))
 			buf = binary.LittleEndian.AppendUint64(buf, uint64(p.n))
 			cw.Write(buf)
-			for j := 0; j < len(p.slots); {
-				buf = buf[:0]
-				for ; j < len(p.slots) && len(buf) < cap(buf); j++ {
-					buf = binary.LittleEndian.AppendUint64(buf, p.slots[j])
-				}
-				cw.Write(buf)
-			}
+			cw.writeUint64s(buf, p.slots)
 		}
 	}
 	sum := cw.h.Sum64()
@@ -125,6 +113,18 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		cw.err = cw.w.Flush()
 	}
 	return cw.n, cw.err
+}
+
+// writeUint64s writes v, little-endian, through buf (its capacity a multiple
+// of 8) a buffer at a time.
+func (c *countWriter) writeUint64s(buf []byte, v []uint64) {
+	for j := 0; j < len(v); {
+		buf = buf[:0]
+		for ; j < len(v) && len(buf) < cap(buf); j++ {
+			buf = binary.LittleEndian.AppendUint64(buf, v[j])
+		}
+		c.Write(buf)
+	}
 }
 
 type countWriter struct {
@@ -179,14 +179,14 @@ func ReadIndex(r io.Reader) (*Index, error) {
 	ix := newIndex(mode == 1, int(n))
 	side := ix.cp.ctx // the characters each side of a record in the file
 	if v == 3 && ix.chars {
-		ix.cp, side = newCharParams(int(n), charK3(int(n))), 23
+		ix.cp, side = newCharParams(int(n), charK3(int(n))), ctx3
 	}
 	ix.Texts, ix.Bytes = int64(binary.LittleEndian.Uint64(hdr[32:])), int64(binary.LittleEndian.Uint64(hdr[40:]))
 	buf := make([]byte, 1<<16)
 	sets := []*set{&ix.grams, &ix.docs}
 	if ix.chars {
 		sets = sets[1:]
-		ix.cs.st = slabs{narrow: make([][]rec8, numParts), wide: make([][]recChars, numParts)}
+		ix.cs.st = partSlabs()
 		for i := range ix.cs.parts {
 			if err := readRecords(read, buf, &ix.cs.parts[i], &ix.cs.st, i, ix.cp.ctx, side); err != nil {
 				return nil, err

@@ -356,12 +356,8 @@ func train(ctx context.Context, c Config, src Source, sc *Scanner, index bool) (
 		t := tokPool.Get()
 		fps := t.fps[:0] // the batch's fingerprints, in order
 		cd := &t.cd
-		if ix.chars { // room for the batch at once: no growing text by text
-			size := 0
-			for i := range b.docs {
-				size += len(b.docs[i].Text)
-			}
-			cd.reset(recPad, size, true)
+		if ix.chars {
+			cd.reset(recPad, b.docs, true)
 		}
 		roff := t.roff[:0]
 		for i := range b.docs {
@@ -730,12 +726,7 @@ func (ck *checker) hitChars(docs []Doc) []bool {
 	p := &ck.ix.cp
 	cd := &ck.tok.cd
 	items := ck.items[:0]
-	size := 0
-	for i := range docs {
-		size += len(docs[i].Text)
-	}
-	// Room for the batch at once: no growing (and copying) text by text.
-	cd.reset(0, size, false)
+	cd.reset(0, docs, false)
 	roff := ck.roff[:0]
 	total := 0
 	for i := range docs {

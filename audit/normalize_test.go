@@ -103,7 +103,7 @@ func TestAnalyze(t *testing.T) {
 	for _, s := range texts {
 		for _, n := range []int{1, 2, 5, 13, 50} {
 			p := newCharParams(n, charK(n))
-			cd.reset(0, 0, false)
+			cd.reset(0, nil, false)
 			gh, cnt := cd.analyze(s, &p, 3)
 			tk.run(s, true)
 			require.Equal(t, len(tk.toks), cnt)

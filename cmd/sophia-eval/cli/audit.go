@@ -406,10 +406,11 @@ func runAuditData(ctx context.Context, e *env, o *auditOptions, cmd *cobra.Comma
 		}
 	}
 	ic := ix.Config()
-	rep.Index = indexJSON{Mode: "words", N: ic.NGram, Texts: ix.Texts, Bytes: ix.Bytes, NGrams: ix.NGrams(), MemBytes: ix.MemBytes(), LoadedFrom: rep.Index.LoadedFrom}
+	rep.Index = indexJSON{Mode: "words", N: ic.NGram, Texts: ix.Texts, Bytes: ix.Bytes, MemBytes: ix.MemBytes(), LoadedFrom: rep.Index.LoadedFrom}
 	if ic.Chars > 0 {
-		rep.Index.Mode, rep.Index.N = "chars", ic.Chars
-		rep.Index.NGrams, rep.Index.Anchors = 0, ix.NGrams()
+		rep.Index.Mode, rep.Index.N, rep.Index.Anchors = "chars", ic.Chars, ix.NGrams()
+	} else {
+		rep.Index.NGrams = ix.NGrams()
 	}
 
 	if len(o.eval) > 0 {
